@@ -1,0 +1,492 @@
+//! A drill: one scenario of the manual (DOMAIN.md §8), the faults that stage it and the
+//! manual's answer written as checks a simulation can confirm or refute.
+//!
+//! A drill file is read in two steps: [`DrillFile::load`] checks its own shape, then
+//! [`DrillFile::bind`] resolves its fault targets and expectations against a topology,
+//! reporting unknown ids in the drill file with their line and column.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::grade::{Business, Grade};
+use crate::input::{Problem, Problems, SourceFile, suggestion};
+use crate::timing::parse_duration;
+use crate::topology::{ElementId, ElementKind, FileRef, Topology};
+
+/// Simulated horizon when a drill names none [seconds]: one day.
+pub const DEFAULT_HORIZON_S: f64 = 24.0 * 3600.0;
+
+/// Most faults one drill may inject.
+pub const MAX_FAULTS: usize = 1_000;
+
+type Text = Spanned<String>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDrill {
+    #[serde(rename = "$schema")]
+    _schema: Option<String>,
+    drill: RawHeader,
+    #[serde(default)]
+    fault: Vec<RawFault>,
+    #[serde(default)]
+    expect: Vec<RawExpect>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    id: Text,
+    title: String,
+    clause: String,
+    answer: String,
+    topology: Option<Text>,
+    horizon: Option<Text>,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFault {
+    at: Text,
+    action: Text,
+    target: Text,
+    duration: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    check: Text,
+    business: Option<Text>,
+    by: Option<Text>,
+    within: Option<Text>,
+    at_least: Option<Spanned<f64>>,
+    at_most: Option<Spanned<f64>>,
+    grade: Option<Spanned<i64>>,
+    in_runs: Option<Spanned<f64>>,
+}
+
+/// A drill file read and shape-checked, not yet bound to a topology.
+#[derive(Debug)]
+pub struct DrillFile {
+    pub source: SourceFile,
+    raw: RawDrill,
+}
+
+/// What a fault does to its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Any element stops.
+    Fail,
+    /// A failed element comes back.
+    Restore,
+    /// A link is cut for a while, then comes back.
+    Partition,
+    /// One power feed is lost.
+    LosePowerFeed,
+    /// A whole site is lost.
+    LoseSite,
+}
+
+impl Action {
+    const NAMES: [&'static str; 5] = ["fail", "restore", "partition", "lose-power-feed", "lose-site"];
+
+    fn parse(text: &str) -> Option<Action> {
+        Some(match text {
+            "fail" => Action::Fail,
+            "restore" => Action::Restore,
+            "partition" => Action::Partition,
+            "lose-power-feed" => Action::LosePowerFeed,
+            "lose-site" => Action::LoseSite,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Fail => "fail",
+            Action::Restore => "restore",
+            Action::Partition => "partition",
+            Action::LosePowerFeed => "lose-power-feed",
+            Action::LoseSite => "lose-site",
+        }
+    }
+
+    /// The element kind this action applies to, when it is restricted to one.
+    fn target_kind(self) -> Option<ElementKind> {
+        match self {
+            Action::Partition => Some(ElementKind::Link),
+            Action::LosePowerFeed => Some(ElementKind::Power),
+            Action::LoseSite => Some(ElementKind::Site),
+            Action::Fail | Action::Restore => None,
+        }
+    }
+
+    /// Whether the target is down after the action.
+    pub fn takes_down(self) -> bool {
+        self != Action::Restore
+    }
+}
+
+/// One injected fault, at a simulated time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    /// Time of the fault from the start of the drill [seconds].
+    pub at: f64,
+    pub action: Action,
+    pub target: ElementId,
+    /// Time after which the target comes back by itself [seconds], if it does.
+    pub duration: Option<f64>,
+}
+
+/// What is credited with the recovery of a drill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Cause {
+    /// An automatic mechanism (by index in the topology's mechanisms).
+    Mechanism(usize),
+    /// A manual runbook.
+    Runbook(usize),
+    /// A spare brought up by hand in a group.
+    Spare(usize),
+    /// The failed element came back by itself (end of a partition, a restore).
+    Restore,
+}
+
+impl Cause {
+    /// The label used in drill files and reports: `mechanism:lvs`, `runbook:...`.
+    pub fn label(self, topology: &Topology) -> String {
+        match self {
+            Cause::Mechanism(m) => format!("mechanism:{}", topology.mechanisms[m].id),
+            Cause::Runbook(r) => format!("runbook:{}", topology.runbooks[r].id),
+            Cause::Spare(g) => format!("spare:{}", topology.groups[g].id),
+            Cause::Restore => "restore".to_owned(),
+        }
+    }
+}
+
+/// A machine-checkable form of the manual's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    /// No request of the business fails at any time.
+    NoImpact(Business),
+    /// The business suffers no graded incident (Art. 4).
+    NoGrade(Business),
+    /// The business suffers no incident more severe than this grade.
+    MaxGrade(Business, Grade),
+    /// The peak failing share of the business lies within bounds (ratios 0-1).
+    PeakImpact { business: Business, at_least: Option<f64>, at_most: Option<f64> },
+    /// Every business is back within this time of the first fault [seconds].
+    RecoveryWithin(f64),
+    /// The last business to recover is brought back by this cause.
+    RecoveredBy(Cause),
+}
+
+/// A check and the share of simulated runs in which it must hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    pub check: Check,
+    /// Ratio 0-1 of runs that must satisfy the check (default 1: every run).
+    pub in_runs: f64,
+    /// The check as written in the file, for reports.
+    pub text: String,
+}
+
+/// A drill bound to a topology, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Drill {
+    pub id: String,
+    pub title: String,
+    pub clause: String,
+    pub answer: String,
+    pub note: String,
+    pub file: FileRef,
+    /// Simulated time after which the drill stops [seconds].
+    pub horizon: f64,
+    pub faults: Vec<Fault>,
+    pub expectations: Vec<Expectation>,
+}
+
+impl DrillFile {
+    /// Parses a drill file and checks the parts that need no topology.
+    pub fn load(source: SourceFile) -> Result<DrillFile, Problems> {
+        let raw: RawDrill = crate::topology::parse_toml(&source)?;
+        let file = DrillFile { source, raw };
+        let mut problems = Problems::default();
+        if file.raw.fault.is_empty() {
+            problems.push(file.at(&file.raw.drill.id, "fault", "a drill injects at least one [[fault]]"));
+        }
+        if file.raw.fault.len() > MAX_FAULTS {
+            let message = format!("{} faults, more than the limit of {MAX_FAULTS}", file.raw.fault.len());
+            problems.push(file.at(&file.raw.drill.id, "fault", &message));
+        }
+        if file.raw.drill.id.get_ref().trim().is_empty() {
+            problems.push(file.at(&file.raw.drill.id, "id", "drill id is empty"));
+        }
+        problems.into_result(file)
+    }
+
+    pub fn id(&self) -> &str {
+        self.raw.drill.id.get_ref()
+    }
+
+    pub fn title(&self) -> &str {
+        &self.raw.drill.title
+    }
+
+    pub fn clause(&self) -> &str {
+        &self.raw.drill.clause
+    }
+
+    /// The topology the drill names, relative to the drill file, if it names one.
+    pub fn topology_path(&self) -> Option<&str> {
+        self.raw.drill.topology.as_ref().map(|t| t.get_ref().as_str())
+    }
+
+    fn at(&self, text: &Text, key: &str, message: &str) -> Problem {
+        self.source.problem_at(text.span().start, Some(key), message.to_owned())
+    }
+
+    /// Resolves fault targets and expectations against a topology.
+    pub fn bind(&self, topology: &Topology) -> Result<Drill, Problems> {
+        let mut problems = Problems::default();
+        let horizon = match &self.raw.drill.horizon {
+            None => DEFAULT_HORIZON_S,
+            Some(h) => self.positive(h, "horizon", &mut problems),
+        };
+        let faults: Vec<Fault> =
+            self.raw.fault.iter().filter_map(|f| self.fault(f, topology, horizon, &mut problems)).collect();
+        let expectations =
+            self.raw.expect.iter().filter_map(|e| self.expectation(e, topology, &mut problems)).collect();
+        let drill = Drill {
+            id: self.id().to_owned(),
+            title: self.raw.drill.title.clone(),
+            clause: self.raw.drill.clause.clone(),
+            answer: self.raw.drill.answer.clone(),
+            note: self.raw.drill.note.clone(),
+            file: FileRef::of(&self.source),
+            horizon,
+            faults,
+            expectations,
+        };
+        problems.into_result(drill)
+    }
+
+    fn duration(&self, text: &Text, key: &str, problems: &mut Problems) -> f64 {
+        parse_duration(text.get_ref()).unwrap_or_else(|message| {
+            problems.push(self.at(text, key, &message));
+            0.0
+        })
+    }
+
+    fn positive(&self, text: &Text, key: &str, problems: &mut Problems) -> f64 {
+        let value = self.duration(text, key, problems);
+        if value == 0.0 && parse_duration(text.get_ref()).is_ok() {
+            problems.push(self.at(text, key, "must be longer than zero"));
+        }
+        value
+    }
+
+    fn fault(&self, raw: &RawFault, topology: &Topology, horizon: f64, problems: &mut Problems) -> Option<Fault> {
+        let at = self.duration(&raw.at, "at", problems);
+        if at >= horizon && at > 0.0 {
+            problems.push(self.at(&raw.at, "at", "the fault comes at or after the drill's horizon"));
+        }
+        let Some(action) = Action::parse(raw.action.get_ref()) else {
+            let mut problem = self.at(&raw.action, "action", &format!("unknown action '{}'", raw.action.get_ref()));
+            problem.hint = suggestion(raw.action.get_ref(), Action::NAMES)
+                .or(Some(format!("expected one of {}", Action::NAMES.join(", "))));
+            problems.push(problem);
+            return None;
+        };
+        let target = self.target(&raw.target, action, topology, problems)?;
+        let duration = match (&raw.duration, action) {
+            (Some(d), Action::Restore) => {
+                problems.push(self.at(d, "duration", "a restore has no duration"));
+                None
+            }
+            (Some(d), _) => Some(self.positive(d, "duration", problems)),
+            (None, Action::Partition) => {
+                problems.push(self.at(&raw.action, "duration", "a partition needs a 'duration'"));
+                None
+            }
+            (None, _) => None,
+        };
+        Some(Fault { at, action, target, duration })
+    }
+
+    fn target(&self, raw: &Text, action: Action, topology: &Topology, problems: &mut Problems) -> Option<ElementId> {
+        let Some(target) = topology.element(raw.get_ref()) else {
+            let ids = topology.elements.iter().map(|e| e.id.as_str());
+            let mut problem = self.at(raw, "target", &format!("unknown element '{}' in topology '{}'", raw.get_ref(), topology.id));
+            problem.hint = suggestion(raw.get_ref(), ids);
+            problems.push(problem);
+            return None;
+        };
+        let kind = topology.elements[target].kind;
+        if let Some(wanted) = action.target_kind().filter(|k| *k != kind) {
+            let message = format!(
+                "'{}' is a {}; '{}' applies to a {}",
+                raw.get_ref(),
+                kind.name(),
+                action.name(),
+                wanted.name()
+            );
+            problems.push(self.at(raw, "target", &message));
+            return None;
+        }
+        Some(target)
+    }
+
+    fn expectation(&self, raw: &RawExpect, topology: &Topology, problems: &mut Problems) -> Option<Expectation> {
+        let name = raw.check.get_ref().as_str();
+        let business = raw.business.as_ref().and_then(|b| self.business(b, topology, problems));
+        let needs_business = matches!(name, "no-impact" | "no-grade" | "max-grade" | "peak-impact");
+        if needs_business && raw.business.is_none() {
+            problems.push(self.at(&raw.check, "business", &format!("check '{name}' needs a 'business'")));
+            return None;
+        }
+        let check = match name {
+            "no-impact" => Check::NoImpact(business?),
+            "no-grade" => Check::NoGrade(business?),
+            "max-grade" => Check::MaxGrade(business?, self.grade(raw, problems)?),
+            "peak-impact" => self.peak_impact(raw, business?, problems)?,
+            "recovery-within" => match &raw.within {
+                Some(w) => Check::RecoveryWithin(self.positive(w, "within", problems)),
+                None => {
+                    problems.push(self.at(&raw.check, "within", "check 'recovery-within' needs 'within'"));
+                    return None;
+                }
+            },
+            "recovered-by" => Check::RecoveredBy(self.cause(raw, topology, problems)?),
+            other => {
+                let names = ["no-impact", "no-grade", "max-grade", "peak-impact", "recovery-within", "recovered-by"];
+                let mut problem = self.at(&raw.check, "check", &format!("unknown check '{other}'"));
+                problem.hint = suggestion(other, names).or(Some(format!("expected one of {}", names.join(", "))));
+                problems.push(problem);
+                return None;
+            }
+        };
+        let in_runs = match &raw.in_runs {
+            None => 1.0,
+            Some(v) if *v.get_ref() > 0.0 && *v.get_ref() <= 1.0 => *v.get_ref(),
+            Some(v) => {
+                let message = format!("{} is not a share of runs; use a ratio above 0, up to 1", v.get_ref());
+                problems.push(self.source.problem_at(v.span().start, Some("in_runs"), message));
+                return None;
+            }
+        };
+        Some(Expectation { check, in_runs, text: describe(raw) })
+    }
+
+    fn business(&self, raw: &Text, topology: &Topology, problems: &mut Problems) -> Option<Business> {
+        let business = match raw.get_ref().parse::<Business>() {
+            Ok(b) => b,
+            Err(e) => {
+                problems.push(self.at(raw, "business", &e.to_string()));
+                return None;
+            }
+        };
+        if topology.flows.iter().all(|f| f.business != business) {
+            let message = format!("topology '{}' has no flow of business '{}'", topology.id, business.name());
+            problems.push(self.at(raw, "business", &message));
+            return None;
+        }
+        Some(business)
+    }
+
+    fn grade(&self, raw: &RawExpect, problems: &mut Problems) -> Option<Grade> {
+        let Some(value) = &raw.grade else {
+            problems.push(self.at(&raw.check, "grade", "check 'max-grade' needs 'grade' (1 to 5)"));
+            return None;
+        };
+        let grade = u8::try_from(*value.get_ref()).ok().and_then(Grade::new);
+        if grade.is_none() {
+            let message = format!("grade {} does not exist; grades run from 1 (most severe) to 5", value.get_ref());
+            problems.push(self.source.problem_at(value.span().start, Some("grade"), message));
+        }
+        grade
+    }
+
+    fn peak_impact(&self, raw: &RawExpect, business: Business, problems: &mut Problems) -> Option<Check> {
+        let ratio = |value: &Option<Spanned<f64>>, key: &str, problems: &mut Problems| {
+            let v = value.as_ref()?;
+            if (0.0..=1.0).contains(v.get_ref()) {
+                return Some(*v.get_ref());
+            }
+            let message = format!("{} is not a ratio from 0 to 1", v.get_ref());
+            problems.push(self.source.problem_at(v.span().start, Some(key), message));
+            None
+        };
+        let at_least = ratio(&raw.at_least, "at_least", problems);
+        let at_most = ratio(&raw.at_most, "at_most", problems);
+        if at_least.is_none() && at_most.is_none() {
+            problems.push(self.at(&raw.check, "at_least", "check 'peak-impact' needs 'at_least' or 'at_most'"));
+            return None;
+        }
+        Some(Check::PeakImpact { business, at_least, at_most })
+    }
+
+    fn cause(&self, raw: &RawExpect, topology: &Topology, problems: &mut Problems) -> Option<Cause> {
+        let Some(by) = &raw.by else {
+            problems.push(self.at(&raw.check, "by", "check 'recovered-by' needs 'by'"));
+            return None;
+        };
+        let cause = parse_cause(by.get_ref(), topology);
+        if cause.is_none() {
+            let labels: Vec<String> = topology
+                .mechanisms
+                .iter()
+                .map(|m| format!("mechanism:{}", m.id))
+                .chain(topology.runbooks.iter().map(|r| format!("runbook:{}", r.id)))
+                .chain(topology.groups.iter().filter(|g| g.bring_up.is_some()).map(|g| format!("spare:{}", g.id)))
+                .chain(["restore".to_owned()])
+                .collect();
+            let mut problem = self.at(by, "by", &format!("unknown recovery cause '{}'", by.get_ref()));
+            problem.hint = suggestion(by.get_ref(), labels.iter().map(String::as_str))
+                .or(Some("write mechanism:ID, runbook:ID, spare:GROUP or restore".into()));
+            problems.push(problem);
+        }
+        cause
+    }
+}
+
+fn parse_cause(text: &str, topology: &Topology) -> Option<Cause> {
+    if text == "restore" {
+        return Some(Cause::Restore);
+    }
+    let (kind, id) = text.split_once(':')?;
+    match kind {
+        "mechanism" => topology.mechanism(id).map(Cause::Mechanism),
+        "runbook" => topology.runbook(id).map(Cause::Runbook),
+        "spare" => topology.group(id).filter(|&g| topology.groups[g].bring_up.is_some()).map(Cause::Spare),
+        _ => None,
+    }
+}
+
+/// The check as a reader would say it.
+fn describe(raw: &RawExpect) -> String {
+    let business = raw.business.as_ref().map_or("", |b| b.get_ref().as_str());
+    let pct = |v: &Option<Spanned<f64>>| v.as_ref().map(|v| format!("{}%", v.get_ref() * 100.0));
+    match raw.check.get_ref().as_str() {
+        "no-impact" => format!("no {business} request fails"),
+        "no-grade" => format!("no graded {business} incident"),
+        "max-grade" => format!(
+            "{business} incident no worse than grade {}",
+            raw.grade.as_ref().map_or(0, |g| *g.get_ref())
+        ),
+        "peak-impact" => match (pct(&raw.at_least), pct(&raw.at_most)) {
+            (Some(l), Some(m)) => format!("peak {business} failing share between {l} and {m}"),
+            (Some(l), None) => format!("peak {business} failing share at least {l}"),
+            (None, Some(m)) => format!("peak {business} failing share at most {m}"),
+            (None, None) => String::new(),
+        },
+        "recovery-within" => {
+            format!("every business back within {}", raw.within.as_ref().map_or("", |w| w.get_ref()))
+        }
+        "recovered-by" => format!("recovered by {}", raw.by.as_ref().map_or("", |b| b.get_ref())),
+        other => other.to_owned(),
+    }
+}
+

@@ -1,0 +1,15 @@
+//! drillsim: a failover drill simulator for a payment platform's emergency manual.
+//!
+//! The manual (digested in `shared/DOMAIN.md`) describes sites, layers, the mechanisms
+//! that mask failures and the disasters they prepare for. drillsim reads that
+//! architecture as a [`topology`], each disaster as a [`drill`], runs the drill in
+//! simulated time ([`simulation`]) many times ([`monte_carlo`]), grades the outcome
+//! under the manual's own table ([`grade`]) and writes a [`report`].
+
+pub mod drill;
+pub mod grade;
+pub mod input;
+pub mod monte_carlo;
+pub mod simulation;
+pub mod timing;
+pub mod topology;

@@ -1,0 +1,754 @@
+//! The discrete-event simulation of one drill run, in simulated time.
+//!
+//! The system is the topology's elements (up or down), its groups (which members are
+//! in rotation, which is active), the entry points (moved away or not), the runbooks
+//! (which step runs) and the site map (which site stands in for which after a
+//! switchover). Events are the drill's faults, and the reactions they set off: a
+//! health check declaring a member dead, a standby or replica taking over, a spare
+//! brought up by hand, users moved to another entry point, a runbook step done.
+//!
+//! After every event the state is re-evaluated in dependency order and each business
+//! flow's failing share is recomputed; the shares form piecewise-constant timelines.
+//! Delays are drawn from the run's own random stream, so a run is a pure function of
+//! the topology, the drill and the stream.
+//!
+//! Not modelled: capacity and overload (a pool with one member left carries all the
+//! load), flapping (a member that comes back rejoins at once), and clients retrying.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
+use rand::Rng;
+
+use crate::drill::{Action, Cause, Drill};
+use crate::topology::{
+    ElementId, EntryId, Flow, GroupId, MechanismId, MechanismKind, Ref, Role, RunbookId, Step,
+    Topology,
+};
+
+/// Share changes smaller than this are treated as no change (ratio).
+const EPSILON: f64 = 1e-12;
+
+/// What happened during a run, for the report's event log.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Happening {
+    Fault { action: Action, target: ElementId },
+    Restored { target: ElementId },
+    Detected { group: GroupId, member: ElementId, mechanism: MechanismId },
+    TookOver { group: GroupId, member: ElementId },
+    NoCandidate { group: GroupId },
+    SpareUp { group: GroupId },
+    EntryMoved { entry: EntryId },
+    EntryBack { entry: EntryId },
+    RunbookStarted { runbook: RunbookId },
+    RunbookStep { runbook: RunbookId, step: usize },
+    RunbookAborted { runbook: RunbookId },
+    Switched { runbook: RunbookId },
+}
+
+/// One line of a run's event log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    /// Simulated time [seconds from the start of the drill].
+    pub t: f64,
+    pub what: Happening,
+}
+
+/// When and by what every business was brought back.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recovery {
+    /// Simulated time of the recovery [seconds from the start of the drill].
+    pub at: f64,
+    /// What brought it back; none when nothing was ever impacted.
+    pub by: Option<Cause>,
+}
+
+/// The outcome of one simulated run of a drill.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trial {
+    /// Per flow of the topology: (time [s], failing share 0-1) steps, sorted by time.
+    pub timelines: Vec<Vec<(f64, f64)>>,
+    pub log: Vec<LogLine>,
+    /// Simulated horizon [seconds].
+    pub end: f64,
+    /// Time of the first fault [seconds].
+    pub first_fault: f64,
+    /// First time a mechanism or a person noticed a failure [seconds].
+    pub detected: Option<f64>,
+    /// None when some business still fails at the horizon.
+    pub recovery: Option<Recovery>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    Fault(usize),
+    AutoRestore(ElementId),
+    Detected { group: GroupId, slot: usize, epoch: u32 },
+    Takeover { group: GroupId, epoch: u32 },
+    SpareUp { group: GroupId, epoch: u32 },
+    EntryDown { entry: EntryId, epoch: u32 },
+    RunbookStep { runbook: RunbookId, step: usize, epoch: u32 },
+}
+
+struct Scheduled {
+    t: f64,
+    seq: u64,
+    event: Event,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.t.total_cmp(&other.t).then(self.seq.cmp(&other.seq))
+    }
+}
+
+/// A member of a group, as its mechanism sees it.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    /// Whether the member was up at the last evaluation.
+    seen_alive: bool,
+    /// Whether the mechanism still sends requests to it.
+    in_rotation: bool,
+    /// Bumped to cancel a pending detection.
+    epoch: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct GroupState {
+    /// Active member (failover) or primary (database), as an index into the members.
+    active: usize,
+    takeover_epoch: u32,
+    takeover_pending: bool,
+    /// The active member is dead and no candidate was found.
+    stuck: bool,
+    spare_up: bool,
+    spare_pending: bool,
+    spare_epoch: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct EntryState {
+    redirected: bool,
+    pending: bool,
+    epoch: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct RunbookState {
+    running: bool,
+    done: bool,
+    epoch: u32,
+}
+
+/// Runs one simulated drill with the given random stream.
+pub fn run<R: Rng + ?Sized>(topology: &Topology, drill: &Drill, rng: &mut R) -> Trial {
+    let mut sim = Simulation::new(topology, drill, rng);
+    sim.start();
+    while let Some(Reverse(next)) = sim.queue.pop() {
+        if next.t > drill.horizon {
+            break;
+        }
+        sim.now = next.t;
+        let cause = sim.apply(next.event);
+        sim.refresh(cause);
+    }
+    sim.finish()
+}
+
+struct Simulation<'a, R: ?Sized> {
+    topology: &'a Topology,
+    drill: &'a Drill,
+    rng: &'a mut R,
+    now: f64,
+    queue: BinaryHeap<Reverse<Scheduled>>,
+    seq: u64,
+    failed: Vec<bool>,
+    alive: Vec<bool>,
+    /// First slot of each group in `slots`.
+    offsets: Vec<usize>,
+    slots: Vec<Slot>,
+    groups: Vec<GroupState>,
+    /// Failing share of each group (writes, or any request) and of its read side.
+    group_f: Vec<f64>,
+    group_f_read: Vec<f64>,
+    /// The site that currently stands in for each site (identity until a switchover).
+    site_map: Vec<ElementId>,
+    entries: Vec<EntryState>,
+    runbooks: Vec<RunbookState>,
+    shares: Vec<f64>,
+    timelines: Vec<Vec<(f64, f64)>>,
+    log: Vec<LogLine>,
+    detected: Option<f64>,
+    impacted: bool,
+    recovery: Option<Recovery>,
+}
+
+impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
+    fn new(topology: &'a Topology, drill: &'a Drill, rng: &'a mut R) -> Self {
+        let mut offsets = Vec::with_capacity(topology.groups.len());
+        let mut total = 0;
+        for group in &topology.groups {
+            offsets.push(total);
+            total += group.members.len();
+        }
+        let slot = Slot { seen_alive: true, in_rotation: true, epoch: 0 };
+        let n = topology.elements.len();
+        Simulation {
+            topology,
+            drill,
+            rng,
+            now: 0.0,
+            queue: BinaryHeap::new(),
+            seq: 0,
+            failed: vec![false; n],
+            alive: vec![true; n],
+            offsets,
+            slots: vec![slot; total],
+            groups: vec![GroupState::default(); topology.groups.len()],
+            group_f: vec![0.0; topology.groups.len()],
+            group_f_read: vec![0.0; topology.groups.len()],
+            site_map: (0..n).collect(),
+            entries: vec![EntryState::default(); topology.entries.len()],
+            runbooks: vec![RunbookState::default(); topology.runbooks.len()],
+            shares: vec![f64::NAN; topology.flows.len()],
+            timelines: vec![Vec::new(); topology.flows.len()],
+            log: Vec::new(),
+            detected: None,
+            impacted: false,
+            recovery: None,
+        }
+    }
+
+    fn schedule(&mut self, delay: f64, event: Event) {
+        self.seq += 1;
+        self.queue.push(Reverse(Scheduled { t: self.now + delay, seq: self.seq, event }));
+    }
+
+    fn note(&mut self, what: Happening) {
+        self.log.push(LogLine { t: self.now, what });
+    }
+
+    fn start(&mut self) {
+        for (i, fault) in self.drill.faults.iter().enumerate() {
+            self.seq += 1;
+            self.queue.push(Reverse(Scheduled { t: fault.at, seq: self.seq, event: Event::Fault(i) }));
+        }
+        self.refresh(None);
+    }
+
+    fn finish(mut self) -> Trial {
+        let first_fault = self.drill.faults.iter().map(|f| f.at).fold(f64::INFINITY, f64::min);
+        let recovery = if self.impacted {
+            self.recovery
+        } else {
+            Some(Recovery { at: first_fault, by: None })
+        };
+        for timeline in &mut self.timelines {
+            timeline.retain(|(t, _)| *t <= self.drill.horizon);
+        }
+        Trial {
+            timelines: self.timelines,
+            log: self.log,
+            end: self.drill.horizon,
+            first_fault,
+            detected: self.detected,
+            recovery,
+        }
+    }
+
+    fn mark_detected(&mut self) {
+        if self.detected.is_none() {
+            self.detected = Some(self.now);
+        }
+    }
+
+    /// Applies one event; returns what would be credited if it ends the impact.
+    fn apply(&mut self, event: Event) -> Option<Cause> {
+        match event {
+            Event::Fault(i) => self.fault(i),
+            Event::AutoRestore(target) => {
+                self.failed[target] = false;
+                self.note(Happening::Restored { target });
+                Some(Cause::Restore)
+            }
+            Event::Detected { group, slot, epoch } => self.detected(group, slot, epoch),
+            Event::Takeover { group, epoch } => self.takeover(group, epoch),
+            Event::SpareUp { group, epoch } => self.spare_up(group, epoch),
+            Event::EntryDown { entry, epoch } => self.entry_down(entry, epoch),
+            Event::RunbookStep { runbook, step, epoch } => self.runbook_step(runbook, step, epoch),
+        }
+    }
+
+    fn fault(&mut self, i: usize) -> Option<Cause> {
+        let fault = &self.drill.faults[i];
+        let (action, target, duration) = (fault.action, fault.target, fault.duration);
+        self.failed[target] = action.takes_down();
+        self.note(Happening::Fault { action, target });
+        if let Some(duration) = duration {
+            self.schedule(duration, Event::AutoRestore(target));
+        }
+        (!action.takes_down()).then_some(Cause::Restore)
+    }
+
+    fn detected(&mut self, group: GroupId, slot: usize, epoch: u32) -> Option<Cause> {
+        let index = self.offsets[group] + slot;
+        if self.slots[index].epoch != epoch {
+            return None;
+        }
+        self.slots[index].in_rotation = false;
+        self.mark_detected();
+        let mechanism = self.detector(group, slot);
+        let member = self.topology.groups[group].members[slot];
+        self.note(Happening::Detected { group, member, mechanism });
+        let state = self.groups[group];
+        let has_active = !matches!(self.kind(group), MechanismKind::Pool { .. });
+        if has_active && slot == state.active && !state.takeover_pending {
+            self.begin_takeover(group);
+        }
+        Some(Cause::Mechanism(mechanism))
+    }
+
+    fn begin_takeover(&mut self, group: GroupId) {
+        let delay = match self.kind(group) {
+            MechanismKind::Failover { takeover, .. } => takeover.sample(self.rng),
+            MechanismKind::ReplicatedDb { promotion, .. } => promotion.sample(self.rng),
+            _ => return,
+        };
+        let state = &mut self.groups[group];
+        state.takeover_epoch += 1;
+        state.takeover_pending = true;
+        let epoch = state.takeover_epoch;
+        self.schedule(delay, Event::Takeover { group, epoch });
+    }
+
+    fn takeover(&mut self, group: GroupId, epoch: u32) -> Option<Cause> {
+        if self.groups[group].takeover_epoch != epoch {
+            return None;
+        }
+        self.groups[group].takeover_pending = false;
+        let active = self.groups[group].active;
+        let candidate = (0..self.topology.groups[group].members.len())
+            .find(|&k| k != active && self.usable(group, k) && self.slot(group, k).seen_alive);
+        match candidate {
+            Some(k) => {
+                self.groups[group].active = k;
+                self.groups[group].stuck = false;
+                self.slots[self.offsets[group] + active].in_rotation = false;
+                let member = self.topology.groups[group].members[k];
+                self.note(Happening::TookOver { group, member });
+            }
+            None => {
+                self.groups[group].stuck = true;
+                self.note(Happening::NoCandidate { group });
+            }
+        }
+        Some(Cause::Mechanism(self.topology.groups[group].mechanism))
+    }
+
+    fn spare_up(&mut self, group: GroupId, epoch: u32) -> Option<Cause> {
+        if self.groups[group].spare_epoch != epoch || !self.groups[group].spare_pending {
+            return None;
+        }
+        let state = &mut self.groups[group];
+        state.spare_pending = false;
+        state.spare_up = true;
+        let topology_group = &self.topology.groups[group];
+        let spares = topology_group.spares_from..topology_group.members.len();
+        if !self.slot(group, self.groups[group].active).seen_alive
+            && let Some(k) = spares.clone().find(|&k| self.slot(group, k).seen_alive)
+        {
+            self.groups[group].active = k;
+            self.groups[group].stuck = false;
+        }
+        self.note(Happening::SpareUp { group });
+        self.mark_detected();
+        Some(Cause::Spare(group))
+    }
+
+    fn entry_down(&mut self, entry: EntryId, epoch: u32) -> Option<Cause> {
+        let state = &mut self.entries[entry];
+        if state.epoch != epoch || !state.pending {
+            return None;
+        }
+        state.pending = false;
+        state.redirected = true;
+        self.mark_detected();
+        self.note(Happening::EntryMoved { entry });
+        self.topology.entries[entry].failover.map(Cause::Mechanism)
+    }
+
+    fn runbook_step(&mut self, runbook: RunbookId, step: usize, epoch: u32) -> Option<Cause> {
+        if self.runbooks[runbook].epoch != epoch || !self.runbooks[runbook].running {
+            return None;
+        }
+        self.mark_detected();
+        self.note(Happening::RunbookStep { runbook, step });
+        let book = &self.topology.runbooks[runbook];
+        if let Some(next) = book.steps.get(step + 1) {
+            let delay = next.duration.sample(self.rng);
+            self.schedule(delay, Event::RunbookStep { runbook, step: step + 1, epoch });
+            return None;
+        }
+        let (from, to) = (book.from, book.to);
+        for site in &mut self.site_map {
+            if *site == from {
+                *site = to;
+            }
+        }
+        self.runbooks[runbook].running = false;
+        self.runbooks[runbook].done = true;
+        self.note(Happening::Switched { runbook });
+        Some(Cause::Runbook(runbook))
+    }
+
+    fn kind(&self, group: GroupId) -> &'a MechanismKind {
+        &self.topology.mechanisms[self.topology.groups[group].mechanism].kind
+    }
+
+    fn slot(&self, group: GroupId, k: usize) -> Slot {
+        self.slots[self.offsets[group] + k]
+    }
+
+    /// Whether a member may serve: regular members always, spares once brought up.
+    fn usable(&self, group: GroupId, k: usize) -> bool {
+        k < self.topology.groups[group].spares_from || self.groups[group].spare_up
+    }
+
+    /// The mechanism that watches a member: a database's replicas may be watched by
+    /// the read pool's balancer rather than by the failover tool.
+    fn detector(&self, group: GroupId, slot: usize) -> MechanismId {
+        let g = &self.topology.groups[group];
+        let is_db = matches!(self.kind(group), MechanismKind::ReplicatedDb { .. });
+        match g.read_mechanism {
+            Some(read) if is_db && slot != self.groups[group].active => read,
+            _ => g.mechanism,
+        }
+    }
+
+    fn detection_delay(&mut self, group: GroupId, slot: usize) -> f64 {
+        let mechanism = &self.topology.mechanisms[self.detector(group, slot)];
+        match &mechanism.kind {
+            MechanismKind::Pool { check }
+            | MechanismKind::ReplicatedDb { check, .. }
+            | MechanismKind::EntryFailover { check, .. } => check.sample(self.rng),
+            MechanismKind::Failover { heartbeat, .. } => heartbeat.sample(self.rng),
+        }
+    }
+
+    /// Re-evaluates the whole state after an event, schedules the reactions it calls
+    /// for and records the new failing shares.
+    fn refresh(&mut self, cause: Option<Cause>) {
+        // Elements, in dependency order
+        self.evaluate_elements();
+
+        // Groups: members that died or came back, spares, runbooks
+        for group in 0..self.topology.groups.len() {
+            self.watch_members(group);
+            self.watch_spares(group);
+        }
+        self.watch_runbooks();
+
+        // Failing shares of groups, then entry points, then flows
+        self.evaluate_groups();
+        self.watch_entries();
+        self.record_shares(cause);
+    }
+
+    fn evaluate_elements(&mut self) {
+        for &e in &self.topology.element_order {
+            let element = &self.topology.elements[e];
+            let needs = element.needs.iter().all(|&n| self.alive[n]);
+            let any = element.needs_any.is_empty() || element.needs_any.iter().any(|&n| self.alive[n]);
+            self.alive[e] = !self.failed[e] && needs && any;
+        }
+    }
+
+    fn watch_members(&mut self, group: GroupId) {
+        let members = &self.topology.groups[group].members;
+        for (k, &member) in members.iter().enumerate() {
+            let index = self.offsets[group] + k;
+            let alive = self.alive[member];
+            if alive == self.slots[index].seen_alive {
+                continue;
+            }
+            self.slots[index].seen_alive = alive;
+            self.slots[index].epoch += 1;
+            if alive {
+                self.member_back(group, k);
+            } else if self.usable(group, k) {
+                let delay = self.detection_delay(group, k);
+                let epoch = self.slots[index].epoch;
+                self.schedule(delay, Event::Detected { group, slot: k, epoch });
+            }
+        }
+    }
+
+    fn member_back(&mut self, group: GroupId, k: usize) {
+        self.slots[self.offsets[group] + k].in_rotation = true;
+        let state = self.groups[group];
+        if k == state.active && state.takeover_pending {
+            // The active member came back before the standby took over
+            self.groups[group].takeover_epoch += 1;
+            self.groups[group].takeover_pending = false;
+        } else if state.stuck && self.usable(group, k) {
+            self.begin_takeover(group);
+        }
+    }
+
+    fn watch_spares(&mut self, group: GroupId) {
+        let g = &self.topology.groups[group];
+        let Some((bring_up, _)) = &g.bring_up else { return };
+        let state = self.groups[group];
+        if state.spare_up {
+            return;
+        }
+        let all_down = (0..g.spares_from).all(|k| !self.slot(group, k).seen_alive);
+        if all_down && !state.spare_pending {
+            let response = &self.topology.response;
+            let delay = response.alert.sample(self.rng)
+                + response.respond.sample(self.rng)
+                + bring_up.sample(self.rng);
+            let state = &mut self.groups[group];
+            state.spare_pending = true;
+            state.spare_epoch += 1;
+            let epoch = state.spare_epoch;
+            self.schedule(delay, Event::SpareUp { group, epoch });
+        } else if !all_down && state.spare_pending {
+            self.groups[group].spare_pending = false;
+            self.groups[group].spare_epoch += 1;
+        }
+    }
+
+    fn watch_runbooks(&mut self) {
+        for r in 0..self.topology.runbooks.len() {
+            let book = &self.topology.runbooks[r];
+            let lost = !self.alive[book.trigger];
+            let state = self.runbooks[r];
+            if lost && !state.running && !state.done {
+                let delay = book.steps[0].duration.sample(self.rng);
+                let state = &mut self.runbooks[r];
+                state.running = true;
+                state.epoch += 1;
+                let epoch = state.epoch;
+                self.note(Happening::RunbookStarted { runbook: r });
+                self.schedule(delay, Event::RunbookStep { runbook: r, step: 0, epoch });
+            } else if !lost && state.running {
+                self.runbooks[r].running = false;
+                self.runbooks[r].epoch += 1;
+                self.note(Happening::RunbookAborted { runbook: r });
+            }
+        }
+    }
+
+    fn evaluate_groups(&mut self) {
+        for &g in &self.topology.group_order {
+            let (write, read) = self.own_failing(g);
+            let via = self.topology.groups[g].via.iter().fold(1.0, |ok, &r| ok * (1.0 - self.ref_failing(r)));
+            self.group_f[g] = 1.0 - (1.0 - write) * via;
+            self.group_f_read[g] = 1.0 - (1.0 - read) * via;
+        }
+    }
+
+    fn ref_failing(&self, r: Ref) -> f64 {
+        match r {
+            Ref::Element(e) => f64::from(u8::from(!self.alive[e])),
+            Ref::Group(g) => self.group_f[g],
+        }
+    }
+
+    /// Share of requests a group fails by itself: (writes or any request, reads).
+    fn own_failing(&self, group: GroupId) -> (f64, f64) {
+        match self.kind(group) {
+            MechanismKind::Pool { .. } => {
+                let f = self.pool_failing(group, |_| true);
+                (f, f)
+            }
+            MechanismKind::Failover { .. } | MechanismKind::EntryFailover { .. } => {
+                let f = self.active_failing(group);
+                (f, f)
+            }
+            MechanismKind::ReplicatedDb { .. } => {
+                let write = self.active_failing(group);
+                let active = self.groups[group].active;
+                let has_replicas = (0..self.topology.groups[group].members.len())
+                    .any(|k| k != active && self.usable(group, k) && self.slot(group, k).in_rotation);
+                let read = if has_replicas { self.pool_failing(group, |k| k != active) } else { write };
+                (write, read)
+            }
+        }
+    }
+
+    fn active_failing(&self, group: GroupId) -> f64 {
+        let active = self.groups[group].active;
+        let up = self.usable(group, active) && self.slot(group, active).seen_alive;
+        if up { 0.0 } else { 1.0 }
+    }
+
+    /// Dead members still in rotation over members in rotation.
+    fn pool_failing(&self, group: GroupId, include: impl Fn(usize) -> bool) -> f64 {
+        let (mut in_rotation, mut dead) = (0u32, 0u32);
+        for k in 0..self.topology.groups[group].members.len() {
+            let slot = self.slot(group, k);
+            if include(k) && self.usable(group, k) && slot.in_rotation {
+                in_rotation += 1;
+                dead += u32::from(!slot.seen_alive);
+            }
+        }
+        if in_rotation == 0 { 1.0 } else { f64::from(dead) / f64::from(in_rotation) }
+    }
+
+    fn route_success(&self, from: ElementId, to: ElementId) -> f64 {
+        if from == to {
+            return 1.0;
+        }
+        match self.topology.routes.get(&(from, to)) {
+            Some(needs) => needs.iter().fold(1.0, |ok, &r| ok * (1.0 - self.ref_failing(r))),
+            None => 0.0,
+        }
+    }
+
+    /// Share of requests one hop fails for a request served at `site`.
+    fn step_failing(&self, step: Step, site: ElementId) -> f64 {
+        let service = &self.topology.services[step.service];
+        let (at, route) = match service.primary_site {
+            Some(primary) => {
+                let primary = self.site_map[primary];
+                (primary, self.route_success(site, primary))
+            }
+            None => (site, 1.0),
+        };
+        let own = match service.deployment_at(at) {
+            Some(g) if step.role == Role::Read => self.group_f_read[g],
+            Some(g) => self.group_f[g],
+            None => 1.0,
+        };
+        let failing = 1.0 - (1.0 - own) * route;
+        match service.degrade_to {
+            Some(fallback) if failing > 0.0 => failing * self.step_failing(fallback, site),
+            _ => failing,
+        }
+    }
+
+    /// Share of a flow's requests that fail when they enter at `entry_site` (or start
+    /// inside the serving sites when the flow has no entry points).
+    fn flow_failing_from(&self, flow: &Flow, entry_site: Option<ElementId>) -> f64 {
+        let access_ok = match (flow.access, entry_site) {
+            (Some(access), Some(site)) => 1.0 - self.step_failing(Step { service: access, role: Role::Write }, site),
+            _ => 1.0,
+        };
+        let served: f64 = flow
+            .serve
+            .iter()
+            .map(|&(site, share)| {
+                let site = self.site_map[site];
+                let route = entry_site.map_or(1.0, |from| self.route_success(from, site));
+                let path = flow.path.iter().fold(1.0, |ok, &s| ok * (1.0 - self.step_failing(s, site)));
+                share * route * path
+            })
+            .sum();
+        (1.0 - access_ok * served).clamp(0.0, 1.0)
+    }
+
+    /// How badly an entry point does on its own: the worst share over the flows using it.
+    fn entry_health(&self, entry: EntryId) -> f64 {
+        let site = self.site_map[self.topology.entries[entry].site];
+        self.topology
+            .flows
+            .iter()
+            .filter(|f| f.entries.iter().any(|&(e, _)| e == entry))
+            .map(|f| self.flow_failing_from(f, Some(site)))
+            .fold(0.0, f64::max)
+    }
+
+    fn watch_entries(&mut self) {
+        for entry in 0..self.topology.entries.len() {
+            let Some(m) = self.topology.entries[entry].failover else { continue };
+            let MechanismKind::EntryFailover { check, ttl, down_at } = &self.topology.mechanisms[m].kind
+            else {
+                continue;
+            };
+            let failing = self.entry_health(entry) >= *down_at;
+            let state = self.entries[entry];
+            if failing && !state.redirected && !state.pending {
+                let delay = check.sample(self.rng) + ttl;
+                let state = &mut self.entries[entry];
+                state.pending = true;
+                state.epoch += 1;
+                let epoch = state.epoch;
+                self.schedule(delay, Event::EntryDown { entry, epoch });
+            } else if !failing && (state.pending || state.redirected) {
+                let state = &mut self.entries[entry];
+                state.pending = false;
+                state.epoch += 1;
+                if state.redirected {
+                    state.redirected = false;
+                    self.note(Happening::EntryBack { entry });
+                }
+            }
+        }
+    }
+
+    /// Where an entry point's users go now: itself, or its healthy fallbacks.
+    fn targets(&self, entry: EntryId) -> Vec<EntryId> {
+        if !self.entries[entry].redirected {
+            return vec![entry];
+        }
+        let down_at = match self.topology.entries[entry].failover.map(|m| &self.topology.mechanisms[m].kind) {
+            Some(MechanismKind::EntryFailover { down_at, .. }) => *down_at,
+            _ => 1.0,
+        };
+        let healthy: Vec<EntryId> = self.topology.entries[entry]
+            .fallback
+            .iter()
+            .copied()
+            .filter(|&f| !self.entries[f].redirected && self.entry_health(f) < down_at)
+            .collect();
+        if healthy.is_empty() { vec![entry] } else { healthy }
+    }
+
+    fn flow_failing(&self, flow: &Flow) -> f64 {
+        if flow.entries.is_empty() {
+            return self.flow_failing_from(flow, None);
+        }
+        let mut failing = 0.0;
+        for &(entry, share) in &flow.entries {
+            let targets = self.targets(entry);
+            let each = share / targets.len() as f64;
+            for target in targets {
+                let site = self.site_map[self.topology.entries[target].site];
+                failing += each * self.flow_failing_from(flow, Some(site));
+            }
+        }
+        failing.clamp(0.0, 1.0)
+    }
+
+    fn record_shares(&mut self, cause: Option<Cause>) {
+        let was_impacted = self.shares.iter().any(|&s| s > EPSILON);
+        for f in 0..self.topology.flows.len() {
+            let share = self.flow_failing(&self.topology.flows[f]);
+            let share = if share < EPSILON { 0.0 } else { share };
+            if (share - self.shares[f]).abs() > EPSILON || self.shares[f].is_nan() {
+                self.shares[f] = share;
+                self.timelines[f].push((self.now, share));
+            }
+        }
+        let impacted = self.shares.iter().any(|&s| s > EPSILON);
+        if impacted {
+            self.impacted = true;
+            self.recovery = None;
+        } else if was_impacted {
+            self.recovery = Some(Recovery { at: self.now, by: cause });
+        }
+    }
+}

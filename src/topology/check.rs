@@ -1,0 +1,1024 @@
+//! Checks a raw topology into a [`Topology`]: ids unique, references resolved (with a
+//! suggestion for a near miss), durations and shares valid, dependencies acyclic, and
+//! every flow reaching a database. Every problem is collected before returning.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+
+use petgraph::algo::toposort;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use super::raw::*;
+use super::*;
+use crate::input::{Problem, Problems, SourceFile, suggestion};
+use crate::timing::parse_duration;
+use toml::Spanned;
+
+/// Reads and checks a topology file.
+pub fn load(file: &SourceFile) -> Result<Topology, Problems> {
+    let raw: RawTopology = parse_toml(file)?;
+    let mut checker = Checker::new(file);
+    let topology = checker.topology(raw);
+    checker.problems.into_result(())?;
+    Ok(topology)
+}
+
+/// Parses TOML into raw structures, turning a syntax or type error into a located problem.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(file: &SourceFile) -> Result<T, Problems> {
+    if file.text.trim().is_empty() {
+        return Err(Problems::one(Problem::whole_file(&file.label, "file is empty".into())));
+    }
+    toml::from_str(&file.text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        let message = e.message().trim().replace('\n', " ");
+        Problems::one(file.problem_at(offset, None, message))
+    })
+}
+
+/// Checks a delay written as a duration or a distribution table.
+pub fn check_distribution(
+    file: &SourceFile,
+    raw: &RawDistribution,
+    key: &str,
+) -> Result<Distribution, Problem> {
+    let at = raw.0.span().start;
+    let fail = |message: String| file.problem_at(at, Some(key), message);
+    match raw.0.get_ref() {
+        toml::Value::String(text) => Ok(Distribution::Fixed(parse_duration(text).map_err(fail)?)),
+        toml::Value::Table(table) => {
+            let table: RawDistTable = toml::Value::Table(table.clone())
+                .try_into()
+                .map_err(|e: toml::de::Error| fail(e.message().trim().to_owned()))?;
+            distribution_from_table(&table).map_err(fail)
+        }
+        other => Err(fail(format!(
+            "expected a duration such as \"30s\" or a distribution table, found a {}",
+            other.type_str()
+        ))),
+    }
+}
+
+fn distribution_from_table(table: &RawDistTable) -> Result<Distribution, String> {
+    let get = |name: &str, value: &Option<String>| -> Result<f64, String> {
+        let text = value
+            .as_deref()
+            .ok_or_else(|| format!("a {} distribution needs '{name}'", table.dist))?;
+        parse_duration(text).map_err(|e| format!("'{name}': {e}"))
+    };
+    let allowed: &[&str] = match table.dist.as_str() {
+        "fixed" => &["value"],
+        "uniform" => &["min", "max"],
+        "triangular" => &["min", "mode", "max"],
+        "lognormal" => &["median", "p95"],
+        other => {
+            return Err(format!(
+                "unknown distribution \"{other}\"; expected fixed, uniform, triangular or lognormal"
+            ));
+        }
+    };
+    let present = [
+        ("value", &table.value),
+        ("min", &table.min),
+        ("mode", &table.mode),
+        ("max", &table.max),
+        ("median", &table.median),
+        ("p95", &table.p95),
+    ];
+    if let Some((name, _)) = present.iter().find(|(n, v)| v.is_some() && !allowed.contains(n)) {
+        return Err(format!("'{name}' does not apply to a {} distribution", table.dist));
+    }
+    let dist = match table.dist.as_str() {
+        "fixed" => Distribution::Fixed(get("value", &table.value)?),
+        "uniform" => Distribution::Uniform { min: get("min", &table.min)?, max: get("max", &table.max)? },
+        "triangular" => Distribution::Triangular {
+            min: get("min", &table.min)?,
+            mode: get("mode", &table.mode)?,
+            max: get("max", &table.max)?,
+        },
+        _ => Distribution::LogNormal {
+            median: get("median", &table.median)?,
+            p95: get("p95", &table.p95)?,
+        },
+    };
+    check_distribution_order(&dist)?;
+    Ok(dist)
+}
+
+fn check_distribution_order(dist: &Distribution) -> Result<(), String> {
+    match *dist {
+        Distribution::Uniform { min, max } if min > max => {
+            Err("'min' is larger than 'max'".into())
+        }
+        Distribution::Triangular { min, mode, max } if !(min <= mode && mode <= max) => {
+            Err("a triangular distribution needs min <= mode <= max".into())
+        }
+        Distribution::LogNormal { median, .. } if median <= 0.0 => {
+            Err("a lognormal distribution needs a median above zero".into())
+        }
+        Distribution::LogNormal { median, p95 } if p95 <= median => {
+            Err("a lognormal distribution needs 'p95' above 'median'".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Names known so far, by namespace, with where they were declared.
+#[derive(Default)]
+struct Names {
+    mechanisms: HashMap<String, MechanismId>,
+    layers: HashMap<String, usize>,
+    elements: HashMap<String, ElementId>,
+    groups: HashMap<String, GroupId>,
+    services: HashMap<String, ServiceId>,
+    entries: HashMap<String, EntryId>,
+    /// Every id of the shared namespace of elements and groups, with its position.
+    declared: HashMap<String, usize>,
+}
+
+struct Checker<'a> {
+    file: &'a SourceFile,
+    problems: Problems,
+    names: Names,
+}
+
+impl<'a> Checker<'a> {
+    fn new(file: &'a SourceFile) -> Checker<'a> {
+        Checker { file, problems: Problems::default(), names: Names::default() }
+    }
+
+    fn report(&mut self, at: Range<usize>, key: &str, message: String, hint: Option<String>) {
+        let mut problem = self.file.problem_at(at.start, Some(key), message);
+        problem.hint = hint;
+        self.problems.push(problem);
+    }
+
+    fn topology(&mut self, raw: RawTopology) -> Topology {
+        // Header, people and mechanisms
+        let response = self.response(&raw.response);
+        let mechanisms = raw.mechanism.iter().filter_map(|m| self.mechanism(m)).collect::<Vec<_>>();
+        for (i, m) in mechanisms.iter().enumerate() {
+            self.names.mechanisms.insert(m.id.clone(), i);
+        }
+        let layers = self.layers(&raw.layer);
+
+        // Elements declared in the file, then the servers of every deployment
+        let declared: Vec<(&RawElement, ElementKind)> = [
+            (&raw.site, ElementKind::Site),
+            (&raw.link, ElementKind::Link),
+            (&raw.device, ElementKind::Device),
+            (&raw.power, ElementKind::Power),
+            (&raw.rack, ElementKind::Rack),
+        ]
+        .into_iter()
+        .flat_map(|(list, kind)| list.iter().map(move |e| (e, kind)))
+        .collect();
+        let mut elements = Vec::new();
+        for (raw_element, kind) in &declared {
+            self.declare_element(&mut elements, raw_element, *kind);
+        }
+        let mut groups = Vec::new();
+        let mut services = Vec::new();
+        for (i, raw_service) in raw.service.iter().enumerate() {
+            self.declare_service(&mut elements, &mut groups, &mut services, raw_service, i);
+        }
+        let service_groups = groups.len();
+        for raw_group in &raw.group {
+            self.declare_group(&mut groups, raw_group);
+        }
+        if elements.len() > MAX_ELEMENTS {
+            self.problems.push(Problem::whole_file(
+                &self.file.label,
+                format!(
+                    "{} elements (servers included), more than the limit of {MAX_ELEMENTS}; \
+                     raise MAX_ELEMENTS in src/topology/mod.rs to allow more",
+                    elements.len()
+                ),
+            ));
+        }
+
+        // References, now that every name is known
+        for (i, (raw_element, kind)) in declared.iter().enumerate() {
+            self.resolve_element(&mut elements[i], raw_element, *kind);
+        }
+        self.resolve_services(&raw.service, &mut elements, &mut groups, &mut services);
+        for (g, raw_group) in raw.group.iter().enumerate() {
+            if let Some(group) = groups.get_mut(service_groups + g) {
+                self.resolve_group(group, raw_group, &mechanisms);
+            }
+        }
+        let routes = self.routes(&raw.route);
+        let entries = self.entries(&raw.entry, &mechanisms);
+        let flows = self.flows(&raw.flow, &services, &layers, &mechanisms);
+        let runbooks = self.runbooks(&raw.runbook, &elements);
+
+        // The dependency graph and its order
+        let (graph, element_order, group_order) = self.graph(&elements, &groups);
+
+        Topology {
+            id: raw.topology.id.get_ref().clone(),
+            title: raw.topology.title.clone(),
+            clause: raw.topology.clause.clone(),
+            file: FileRef::of(self.file),
+            response,
+            mechanisms,
+            layers,
+            elements,
+            groups,
+            services,
+            routes,
+            entries,
+            flows,
+            runbooks,
+            graph,
+            element_order,
+            group_order,
+        }
+    }
+
+    fn distribution(&mut self, raw: &RawDistribution, key: &str) -> Distribution {
+        check_distribution(self.file, raw, key).unwrap_or_else(|problem| {
+            self.problems.push(problem);
+            Distribution::Fixed(0.0)
+        })
+    }
+
+    fn duration(&mut self, raw: &Text, key: &str) -> f64 {
+        parse_duration(raw.get_ref()).unwrap_or_else(|message| {
+            self.report(raw.span(), key, message, None);
+            0.0
+        })
+    }
+
+    fn positive_duration(&mut self, raw: &Text, key: &str) -> f64 {
+        let value = self.duration(raw, key);
+        if value == 0.0 && parse_duration(raw.get_ref()).is_ok() {
+            self.report(raw.span(), key, "must be longer than zero".into(), None);
+        }
+        value
+    }
+
+    fn response(&mut self, raw: &RawResponse) -> Response {
+        Response {
+            alert: self.distribution(&raw.alert, "alert"),
+            respond: self.distribution(&raw.respond, "respond"),
+            source: raw.source.clone(),
+        }
+    }
+
+    fn mechanism(&mut self, raw: &RawMechanism) -> Option<Mechanism> {
+        let id = raw.id.get_ref().clone();
+        if self.names.mechanisms.contains_key(&id) {
+            self.report(raw.id.span(), &id, "mechanism declared twice".into(), None);
+            return None;
+        }
+        self.names.mechanisms.insert(id.clone(), usize::MAX);
+        let kind = self.mechanism_kind(raw)?;
+        Some(Mechanism { id, title: raw.title.clone(), kind, source: raw.source.clone() })
+    }
+
+    fn mechanism_kind(&mut self, raw: &RawMechanism) -> Option<MechanismKind> {
+        let kind = raw.kind.get_ref().as_str();
+        let keys: &[&str] = match kind {
+            "pool" => &["check_interval", "check_timeout", "failures", "retry_delay"],
+            "failover" => &["keepalive", "dead_time", "takeover"],
+            "replicated-db" => {
+                &["check_interval", "check_timeout", "failures", "retry_delay", "promotion"]
+            }
+            "entry-failover" => {
+                &["check_interval", "check_timeout", "failures", "retry_delay", "ttl", "down_at"]
+            }
+            other => {
+                let kinds = ["pool", "failover", "replicated-db", "entry-failover"];
+                let hint = suggestion(other, kinds)
+                    .or(Some("expected pool, failover, replicated-db or entry-failover".into()));
+                self.report(raw.kind.span(), "kind", format!("unknown mechanism kind \"{other}\""), hint);
+                return None;
+            }
+        };
+        self.reject_foreign_keys(raw, kind, keys);
+        Some(match kind {
+            "pool" => MechanismKind::Pool { check: self.health_check(raw)? },
+            "failover" => MechanismKind::Failover {
+                heartbeat: self.heartbeat(raw)?,
+                takeover: self.required_distribution(raw, &raw.takeover, "takeover")?,
+            },
+            "replicated-db" => MechanismKind::ReplicatedDb {
+                check: self.health_check(raw)?,
+                promotion: self.required_distribution(raw, &raw.promotion, "promotion")?,
+            },
+            _ => MechanismKind::EntryFailover {
+                check: self.health_check(raw)?,
+                ttl: match &raw.ttl {
+                    Some(ttl) => self.duration(ttl, "ttl"),
+                    None => return self.missing(raw, "ttl"),
+                },
+                down_at: self.down_at(raw),
+            },
+        })
+    }
+
+    fn reject_foreign_keys(&mut self, raw: &RawMechanism, kind: &str, keys: &[&str]) {
+        let present: [(&str, Option<Range<usize>>); 10] = [
+            ("check_interval", raw.check_interval.as_ref().map(|v| v.span())),
+            ("check_timeout", raw.check_timeout.as_ref().map(|v| v.span())),
+            ("failures", raw.failures.as_ref().map(|v| v.span())),
+            ("retry_delay", raw.retry_delay.as_ref().map(|v| v.span())),
+            ("keepalive", raw.keepalive.as_ref().map(|v| v.span())),
+            ("dead_time", raw.dead_time.as_ref().map(|v| v.span())),
+            ("takeover", raw.takeover.as_ref().map(|v| v.0.span())),
+            ("promotion", raw.promotion.as_ref().map(|v| v.0.span())),
+            ("ttl", raw.ttl.as_ref().map(|v| v.span())),
+            ("down_at", raw.down_at.as_ref().map(|v| v.span())),
+        ];
+        for (key, span) in present {
+            if let Some(span) = span.filter(|_| !keys.contains(&key)) {
+                let message = format!("does not apply to a {kind} mechanism");
+                self.report(span, key, message, Some(format!("it takes {}", keys.join(", "))));
+            }
+        }
+    }
+
+    fn missing<T>(&mut self, raw: &RawMechanism, key: &str) -> Option<T> {
+        let message = format!("mechanism '{}' needs '{key}'", raw.id.get_ref());
+        self.report(raw.id.span(), key, message, None);
+        None
+    }
+
+    fn required_distribution(
+        &mut self,
+        raw: &RawMechanism,
+        value: &Option<RawDistribution>,
+        key: &str,
+    ) -> Option<Distribution> {
+        match value {
+            Some(value) => Some(self.distribution(value, key)),
+            None => self.missing(raw, key),
+        }
+    }
+
+    fn health_check(&mut self, raw: &RawMechanism) -> Option<HealthCheck> {
+        let Some(interval) = &raw.check_interval else {
+            return self.missing(raw, "check_interval");
+        };
+        let interval = self.positive_duration(interval, "check_interval");
+        let timeout = raw.check_timeout.as_ref().map_or(0.0, |t| self.duration(t, "check_timeout"));
+        let retry_delay =
+            raw.retry_delay.as_ref().map_or(interval, |t| self.duration(t, "retry_delay"));
+        let failures = match &raw.failures {
+            None => 1,
+            Some(f) if (1..=100).contains(f.get_ref()) => *f.get_ref() as u32,
+            Some(f) => {
+                let message = format!("{} failed checks makes no sense", f.get_ref());
+                self.report(f.span(), "failures", message, Some("use 1 to 100".into()));
+                1
+            }
+        };
+        Some(HealthCheck { interval, timeout, failures, retry_delay })
+    }
+
+    fn heartbeat(&mut self, raw: &RawMechanism) -> Option<Heartbeat> {
+        let (Some(keepalive), Some(dead_time)) = (&raw.keepalive, &raw.dead_time) else {
+            let key = if raw.keepalive.is_none() { "keepalive" } else { "dead_time" };
+            return self.missing(raw, key);
+        };
+        let keepalive = self.positive_duration(keepalive, "keepalive");
+        let dead_time = self.positive_duration(dead_time, "dead_time");
+        Some(Heartbeat { keepalive, dead_time })
+    }
+
+    fn down_at(&mut self, raw: &RawMechanism) -> f64 {
+        match &raw.down_at {
+            None => 0.5,
+            Some(v) if *v.get_ref() > 0.0 && *v.get_ref() <= 1.0 => *v.get_ref(),
+            Some(v) => {
+                let message = format!("{} is not a share of requests", v.get_ref());
+                self.report(v.span(), "down_at", message, Some("use a ratio above 0, up to 1".into()));
+                0.5
+            }
+        }
+    }
+
+    fn layers(&mut self, raw: &[RawLayer]) -> Vec<Layer> {
+        let mut layers = Vec::new();
+        for layer in raw {
+            let id = layer.id.get_ref().clone();
+            if self.names.layers.contains_key(&id) {
+                self.report(layer.id.span(), &id, "layer declared twice".into(), None);
+                continue;
+            }
+            self.names.layers.insert(id.clone(), layers.len());
+            layers.push(Layer { id, title: layer.title.clone() });
+        }
+        layers
+    }
+
+    /// Claims an id in the namespace shared by elements and groups.
+    fn claim(&mut self, id: &Text) -> bool {
+        let name = id.get_ref();
+        if let Some(first) = self.names.declared.get(name) {
+            let (line, _) = self.file.position(*first);
+            let message = format!("id declared twice (first on line {line})");
+            self.report(id.span(), name, message, None);
+            return false;
+        }
+        if name.trim().is_empty() {
+            self.report(id.span(), "id", "id is empty".into(), None);
+            return false;
+        }
+        self.names.declared.insert(name.clone(), id.span().start);
+        true
+    }
+
+    fn declare_element(&mut self, elements: &mut Vec<Element>, raw: &RawElement, kind: ElementKind) {
+        // Every declared element gets a slot so that indices match the raw lists
+        if self.claim(&raw.id) {
+            self.names.elements.insert(raw.id.get_ref().clone(), elements.len());
+        }
+        elements.push(Element {
+            id: raw.id.get_ref().clone(),
+            name: if raw.name.is_empty() { raw.id.get_ref().clone() } else { raw.name.clone() },
+            kind,
+            detail: raw.kind.as_ref().map(|k| k.get_ref().clone()).unwrap_or_default(),
+            site: None,
+            needs: Vec::new(),
+            needs_any: Vec::new(),
+        });
+    }
+
+    fn element_ref(&mut self, raw: &Text, key: &str) -> Option<ElementId> {
+        if let Some(&e) = self.names.elements.get(raw.get_ref()) {
+            return Some(e);
+        }
+        let what = if self.names.groups.contains_key(raw.get_ref()) {
+            format!("'{}' is a group; '{key}' takes sites, links, devices, power or racks", raw.get_ref())
+        } else {
+            format!("unknown element '{}'", raw.get_ref())
+        };
+        let hint = suggestion(raw.get_ref(), self.names.elements.keys().map(String::as_str));
+        self.report(raw.span(), key, what, hint);
+        None
+    }
+
+    fn site_ref(&mut self, raw: &Text, key: &str, elements: &[Element]) -> Option<ElementId> {
+        let e = self.element_ref(raw, key)?;
+        if elements.get(e).is_some_and(|el| el.kind == ElementKind::Site) {
+            return Some(e);
+        }
+        let message = format!("'{}' is not a site", raw.get_ref());
+        self.report(raw.span(), key, message, None);
+        None
+    }
+
+    fn any_ref(&mut self, raw: &Text, key: &str) -> Option<Ref> {
+        if let Some(&e) = self.names.elements.get(raw.get_ref()) {
+            return Some(Ref::Element(e));
+        }
+        if let Some(&g) = self.names.groups.get(raw.get_ref()) {
+            return Some(Ref::Group(g));
+        }
+        let candidates = self.names.elements.keys().chain(self.names.groups.keys());
+        let hint = suggestion(raw.get_ref(), candidates.map(String::as_str));
+        let message = format!("unknown element or group '{}'", raw.get_ref());
+        self.report(raw.span(), key, message, hint);
+        None
+    }
+
+    fn resolve_element(&mut self, element: &mut Element, raw: &RawElement, kind: ElementKind) {
+        match kind {
+            ElementKind::Site => {
+                if raw.site.is_some() || !raw.sites.is_empty() {
+                    self.report(raw.id.span(), "site", "a site does not stand in a site".into(), None);
+                }
+            }
+            ElementKind::Link => {
+                if raw.sites.is_empty() || raw.sites.len() > 2 {
+                    let message = "a link joins one site (an uplink) or two".to_owned();
+                    self.report(raw.id.span(), "sites", message, None);
+                }
+                for s in &raw.sites {
+                    if let Some(site) = self.element_ref(s, "sites") {
+                        element.needs.push(site);
+                    }
+                }
+            }
+            _ => match &raw.site {
+                Some(s) => {
+                    element.site = self.element_ref(s, "site");
+                    element.needs.extend(element.site);
+                }
+                None => {
+                    let message = format!("a {} names the site it stands in", kind.name());
+                    self.report(raw.id.span(), "site", message, None);
+                }
+            },
+        }
+        for n in &raw.needs {
+            element.needs.extend(self.element_ref(n, "needs"));
+        }
+        for n in &raw.needs_any {
+            element.needs_any.extend(self.element_ref(n, "needs_any"));
+        }
+    }
+
+    fn mechanism_ref(&mut self, raw: &Text, key: &str) -> Option<MechanismId> {
+        match self.names.mechanisms.get(raw.get_ref()) {
+            Some(&m) if m != usize::MAX => Some(m),
+            Some(_) => None,
+            None => {
+                let hint = suggestion(raw.get_ref(), self.names.mechanisms.keys().map(String::as_str));
+                let message = format!("unknown mechanism '{}'", raw.get_ref());
+                self.report(raw.span(), key, message, hint);
+                None
+            }
+        }
+    }
+
+    fn declare_service(
+        &mut self,
+        elements: &mut Vec<Element>,
+        groups: &mut Vec<Group>,
+        services: &mut Vec<Service>,
+        raw: &RawService,
+        index: usize,
+    ) {
+        let id = raw.id.get_ref().clone();
+        if self.names.services.contains_key(&id) {
+            self.report(raw.id.span(), &id, "service declared twice".into(), None);
+        }
+        self.names.services.insert(id.clone(), index);
+        let layer = self.names.layers.get(raw.layer.get_ref()).copied().unwrap_or_else(|| {
+            let hint = suggestion(raw.layer.get_ref(), self.names.layers.keys().map(String::as_str));
+            let message = format!("unknown layer '{}'", raw.layer.get_ref());
+            self.report(raw.layer.span(), "layer", message, hint);
+            0
+        });
+        let mechanism = self.mechanism_ref(&raw.mechanism, "mechanism").unwrap_or(0);
+        let mut service = Service {
+            id: id.clone(),
+            name: if raw.name.is_empty() { id.clone() } else { raw.name.clone() },
+            layer,
+            mechanism,
+            read_mechanism: None,
+            primary_site: None,
+            degrade_to: None,
+            deployments: Vec::new(),
+        };
+        for deployment in &raw.at {
+            self.declare_deployment(elements, groups, &mut service, deployment, index);
+        }
+        services.push(service);
+    }
+
+    fn declare_deployment(
+        &mut self,
+        elements: &mut Vec<Element>,
+        groups: &mut Vec<Group>,
+        service: &mut Service,
+        raw: &RawDeployment,
+        index: usize,
+    ) {
+        let site = raw.site.get_ref();
+        let count = *raw.members.get_ref();
+        if !(1..=MAX_MEMBERS).contains(&count) {
+            let message = format!("{count} members; a deployment has 1 to {MAX_MEMBERS}");
+            self.report(raw.members.span(), "members", message, None);
+            return;
+        }
+        let group_id = Spanned::new(raw.site.span(), format!("{}-{site}", service.id));
+        if !self.claim(&group_id) {
+            return;
+        }
+        let mut members = Vec::new();
+        for n in 1..=count {
+            let member_id = Spanned::new(raw.site.span(), format!("{}-{site}-{n}", service.id));
+            if self.claim(&member_id) {
+                self.names.elements.insert(member_id.get_ref().clone(), elements.len());
+            }
+            members.push(elements.len());
+            elements.push(Element {
+                id: member_id.into_inner(),
+                name: format!("{} #{n} at {site}", service.name),
+                kind: ElementKind::Server,
+                detail: "server".into(),
+                site: None,
+                needs: Vec::new(),
+                needs_any: Vec::new(),
+            });
+        }
+        self.names.groups.insert(group_id.get_ref().clone(), groups.len());
+        groups.push(Group {
+            id: group_id.into_inner(),
+            name: format!("{} at {site}", service.name),
+            mechanism: service.mechanism,
+            spares_from: members.len(),
+            members,
+            bring_up: None,
+            via: Vec::new(),
+            read_mechanism: None,
+            service: Some((index, usize::MAX)),
+        });
+    }
+
+    fn declare_group(&mut self, groups: &mut Vec<Group>, raw: &RawGroup) {
+        if self.claim(&raw.id) {
+            self.names.groups.insert(raw.id.get_ref().clone(), groups.len());
+        }
+        groups.push(Group {
+            id: raw.id.get_ref().clone(),
+            name: if raw.name.is_empty() { raw.id.get_ref().clone() } else { raw.name.clone() },
+            mechanism: 0,
+            members: Vec::new(),
+            spares_from: 0,
+            bring_up: None,
+            via: Vec::new(),
+            read_mechanism: None,
+            service: None,
+        });
+    }
+
+    fn resolve_group(&mut self, group: &mut Group, raw: &RawGroup, mechanisms: &[Mechanism]) {
+        group.mechanism = self.mechanism_ref(&raw.mechanism, "mechanism").unwrap_or(0);
+        for m in &raw.members {
+            group.members.extend(self.element_ref(m, "members"));
+        }
+        group.spares_from = group.members.len();
+        for m in &raw.spare {
+            group.members.extend(self.element_ref(m, "spare"));
+        }
+        for v in &raw.via {
+            group.via.extend(self.any_ref(v, "via"));
+        }
+        if raw.members.is_empty() {
+            self.report(raw.id.span(), "members", "a group needs at least one member".into(), None);
+        }
+        match (&raw.bring_up, raw.spare.is_empty()) {
+            (Some(b), false) => {
+                let dist = self.distribution(b, "bring_up");
+                group.bring_up = Some((dist, raw.bring_up_source.clone()));
+            }
+            (None, false) => {
+                let message = "a group with spares needs 'bring_up', the time to bring one into service";
+                self.report(raw.id.span(), "bring_up", message.into(), None);
+            }
+            (Some(b), true) => {
+                self.report(b.0.span(), "bring_up", "the group has no spare to bring up".into(), None);
+            }
+            (None, true) => {}
+        }
+        if let Some(m) = mechanisms.get(group.mechanism)
+            && matches!(m.kind, MechanismKind::EntryFailover { .. })
+        {
+            let message = format!("'{}' moves users between entry points; a group cannot use it", m.id);
+            self.report(raw.mechanism.span(), "mechanism", message, None);
+        }
+    }
+
+    fn resolve_services(
+        &mut self,
+        raw: &[RawService],
+        elements: &mut [Element],
+        groups: &mut [Group],
+        services: &mut [Service],
+    ) {
+        for (s, raw_service) in raw.iter().enumerate() {
+            self.resolve_service_refs(raw_service, &mut services[s]);
+            for deployment in &raw_service.at {
+                let group_id = format!("{}-{}", raw_service.id.get_ref(), deployment.site.get_ref());
+                let Some(&g) = self.names.groups.get(&group_id) else { continue };
+                let Some(site) = self.site_ref(&deployment.site, "site", elements) else { continue };
+                if services[s].deployment_at(site).is_some() {
+                    let message = format!("service '{}' is deployed twice at this site", services[s].id);
+                    self.report(deployment.site.span(), "site", message, None);
+                }
+                services[s].deployments.push((site, g));
+                groups[g].service = Some((s, site));
+                groups[g].read_mechanism = services[s].read_mechanism;
+                let mut needs = vec![site];
+                for n in &deployment.needs {
+                    needs.extend(self.element_ref(n, "needs"));
+                }
+                for &m in &groups[g].members.clone() {
+                    elements[m].site = Some(site);
+                    elements[m].needs = needs.clone();
+                }
+                for v in &deployment.via {
+                    groups[g].via.extend(self.any_ref(v, "via"));
+                }
+            }
+        }
+    }
+
+    fn resolve_service_refs(&mut self, raw: &RawService, service: &mut Service) {
+        if let Some(m) = &raw.read_mechanism {
+            service.read_mechanism = self.mechanism_ref(m, "read_mechanism");
+        }
+        if let Some(d) = &raw.degrade_to {
+            service.degrade_to = self.step(d, "degrade_to");
+        }
+        if let Some(site) = &raw.primary_site {
+            let deployed = raw.at.iter().any(|a| a.site.get_ref() == site.get_ref());
+            match self.names.elements.get(site.get_ref()) {
+                Some(&e) if deployed => service.primary_site = Some(e),
+                _ => {
+                    let message = format!("service '{}' is not deployed at '{}'", service.id, site.get_ref());
+                    self.report(site.span(), "primary_site", message, None);
+                }
+            }
+        }
+    }
+
+    /// A hop of a path: `service`, `service/read` or `service/write`.
+    fn step(&mut self, raw: &Text, key: &str) -> Option<Step> {
+        let text = raw.get_ref();
+        let (name, role) = match text.split_once('/') {
+            None => (text.as_str(), Role::Write),
+            Some((name, "write")) => (name, Role::Write),
+            Some((name, "read")) => (name, Role::Read),
+            Some((_, role)) => {
+                let message = format!("unknown role '{role}' in '{text}'");
+                self.report(raw.span(), key, message, Some("use 'read' or 'write'".into()));
+                return None;
+            }
+        };
+        match self.names.services.get(name) {
+            Some(&service) => Some(Step { service, role }),
+            None => {
+                let hint = suggestion(name, self.names.services.keys().map(String::as_str));
+                self.report(raw.span(), key, format!("unknown service '{name}'"), hint);
+                None
+            }
+        }
+    }
+
+    fn routes(&mut self, raw: &[RawRoute]) -> BTreeMap<(ElementId, ElementId), Vec<Ref>> {
+        let mut routes = BTreeMap::new();
+        for route in raw {
+            let from = self.element_ref(&route.from, "from");
+            let to = self.element_ref(&route.to, "to");
+            let needs: Vec<Ref> = route.needs.iter().filter_map(|n| self.any_ref(n, "needs")).collect();
+            let (Some(from), Some(to)) = (from, to) else { continue };
+            if routes.insert((from, to), needs).is_some() {
+                let key = format!("{} -> {}", route.from.get_ref(), route.to.get_ref());
+                self.report(route.from.span(), &key, "route declared twice".into(), None);
+            }
+        }
+        routes
+    }
+
+    fn entries(&mut self, raw: &[RawEntry], mechanisms: &[Mechanism]) -> Vec<Entry> {
+        for (i, entry) in raw.iter().enumerate() {
+            if self.names.entries.insert(entry.id.get_ref().clone(), i).is_some() {
+                self.report(entry.id.span(), entry.id.get_ref(), "entry declared twice".into(), None);
+            }
+        }
+        raw.iter().map(|entry| self.entry(entry, mechanisms)).collect()
+    }
+
+    fn entry(&mut self, raw: &RawEntry, mechanisms: &[Mechanism]) -> Entry {
+        let site = self.element_ref(&raw.site, "site").unwrap_or(0);
+        let failover = raw.failover.as_ref().and_then(|f| self.mechanism_ref(f, "failover"));
+        if let Some(m) = failover.and_then(|m| mechanisms.get(m))
+            && !matches!(m.kind, MechanismKind::EntryFailover { .. })
+        {
+            let message = format!("'{}' is a {} mechanism, not an entry-failover one", m.id, m.kind.name());
+            self.report(raw.failover.as_ref().map_or(0..0, |f| f.span()), "failover", message, None);
+        }
+        let fallback = raw.fallback.iter().filter_map(|f| self.entry_ref(f, "fallback")).collect();
+        Entry {
+            id: raw.id.get_ref().clone(),
+            name: if raw.name.is_empty() { raw.id.get_ref().clone() } else { raw.name.clone() },
+            site,
+            isp: raw.isp.clone(),
+            failover,
+            fallback,
+        }
+    }
+
+    fn entry_ref(&mut self, raw: &Text, key: &str) -> Option<EntryId> {
+        if let Some(&e) = self.names.entries.get(raw.get_ref()) {
+            return Some(e);
+        }
+        let hint = suggestion(raw.get_ref(), self.names.entries.keys().map(String::as_str));
+        let message = format!("unknown entry point '{}'", raw.get_ref());
+        self.report(raw.span(), key, message, hint);
+        None
+    }
+
+    fn flows(
+        &mut self,
+        raw: &[RawFlow],
+        services: &[Service],
+        layers: &[Layer],
+        mechanisms: &[Mechanism],
+    ) -> Vec<Flow> {
+        let mut flows: Vec<Flow> = Vec::new();
+        for flow in raw {
+            let Some(flow) = self.flow(flow, services, layers, mechanisms) else { continue };
+            if flows.iter().any(|f| f.id == flow.id || f.business == flow.business) {
+                let at = raw.iter().find(|r| *r.id.get_ref() == flow.id).map_or(0..0, |r| r.id.span());
+                let message = format!("a second flow of business '{}'", flow.business.name());
+                let hint = "drillsim grades one flow per business class".to_owned();
+                self.report(at, &flow.id, message, Some(hint));
+            }
+            flows.push(flow);
+        }
+        if flows.is_empty() && raw.is_empty() {
+            self.problems.push(Problem::whole_file(&self.file.label, "no [[flow]]: a topology needs at least one business flow".into()));
+        }
+        flows
+    }
+
+    fn flow(
+        &mut self,
+        raw: &RawFlow,
+        services: &[Service],
+        layers: &[Layer],
+        mechanisms: &[Mechanism],
+    ) -> Option<Flow> {
+        let business = match raw.business.get_ref().parse::<Business>() {
+            Ok(b) => Some(b),
+            Err(e) => {
+                self.report(raw.business.span(), "business", e.to_string(), None);
+                None
+            }
+        };
+        let access = raw.access.as_ref().and_then(|a| self.step(a, "access")).map(|s| s.service);
+        let path: Vec<Step> = raw.path.iter().filter_map(|p| self.step(p, "path")).collect();
+        self.check_path(raw, &path, services, layers, mechanisms);
+        let serve = self.shares(&raw.serve, "serve", |c, s| {
+            s.site.as_ref().and_then(|site| c.element_ref(site, "site"))
+        });
+        let entries = self.shares(&raw.entries, "entries", |c, s| {
+            s.entry.as_ref().and_then(|entry| c.entry_ref(entry, "entry"))
+        });
+        if !entries.is_empty() && access.is_none() {
+            let message = "a flow with entry points needs 'access', the service users reach first";
+            self.report(raw.id.span(), "access", message.into(), None);
+        }
+        Some(Flow {
+            id: raw.id.get_ref().clone(),
+            name: if raw.name.is_empty() { raw.id.get_ref().clone() } else { raw.name.clone() },
+            business: business?,
+            access,
+            path,
+            serve,
+            entries,
+        })
+    }
+
+    fn check_path(
+        &mut self,
+        raw: &RawFlow,
+        path: &[Step],
+        services: &[Service],
+        layers: &[Layer],
+        mechanisms: &[Mechanism],
+    ) {
+        if path.len() != raw.path.len() {
+            return;
+        }
+        for (step, text) in path.iter().zip(&raw.path) {
+            let service = &services[step.service];
+            let is_db = matches!(mechanisms.get(service.mechanism).map(|m| &m.kind), Some(MechanismKind::ReplicatedDb { .. }));
+            if text.get_ref().contains('/') && !is_db {
+                let message = format!("'{}' is not a replicated database; only databases take /read or /write", service.id);
+                self.report(text.span(), "path", message, None);
+            }
+        }
+        let reaches_db = path.iter().any(|s| {
+            let service = &services[s.service];
+            let by_layer = layers.get(service.layer).is_some_and(|l| l.id == "database");
+            let by_mechanism = matches!(mechanisms.get(service.mechanism).map(|m| &m.kind), Some(MechanismKind::ReplicatedDb { .. }));
+            by_layer || by_mechanism
+        });
+        if !reaches_db {
+            let message = format!("flow '{}' reaches no database", raw.id.get_ref());
+            let hint = "end its path with a service of the database layer, such as 'db-core/write'";
+            self.report(raw.id.span(), "path", message, Some(hint.into()));
+        }
+    }
+
+    /// Shares of a flow's traffic: each in (0, 1], all adding up to 1.
+    fn shares<T>(
+        &mut self,
+        raw: &[RawShare],
+        key: &str,
+        resolve: impl Fn(&mut Self, &RawShare) -> Option<T>,
+    ) -> Vec<(T, f64)> {
+        let mut shares = Vec::new();
+        let mut total = 0.0;
+        for share in raw {
+            let value = *share.share.get_ref();
+            if !(value > 0.0 && value <= 1.0) {
+                let message = format!("share {value} is not a ratio above 0, up to 1");
+                self.report(share.share.span(), "share", message, None);
+            }
+            total += value;
+            if share.site.is_some() == share.entry.is_some() {
+                let message = format!("each of '{key}' names either a 'site' or an 'entry'");
+                self.report(share.share.span(), key, message, None);
+                continue;
+            }
+            if let Some(target) = resolve(self, share) {
+                shares.push((target, value));
+            }
+        }
+        if !raw.is_empty() && (total - 1.0).abs() > 1e-6 {
+            let message = format!("shares add up to {total}, not 1");
+            self.report(raw[0].share.span(), key, message, Some("make the shares add up to 1".into()));
+        }
+        shares
+    }
+
+    fn runbooks(&mut self, raw: &[RawRunbook], elements: &[Element]) -> Vec<Runbook> {
+        let mut runbooks: Vec<Runbook> = Vec::new();
+        for runbook in raw {
+            if runbooks.iter().any(|r| r.id == *runbook.id.get_ref()) {
+                self.report(runbook.id.span(), runbook.id.get_ref(), "runbook declared twice".into(), None);
+            }
+            let trigger = self.element_ref(&runbook.trigger, "trigger");
+            let from = self.site_ref(&runbook.switch.from, "from", elements);
+            let to = self.site_ref(&runbook.switch.to, "to", elements);
+            if from.is_some() && from == to {
+                self.report(runbook.switch.to.span(), "to", "a switch goes to another site".into(), None);
+            }
+            if runbook.step.is_empty() {
+                self.report(runbook.id.span(), "step", "a runbook needs at least one step".into(), None);
+            }
+            let steps = runbook.step.iter().map(|s| RunbookStep {
+                id: s.id.get_ref().clone(),
+                title: s.title.clone(),
+                duration: self.distribution(&s.duration, "duration"),
+                source: s.source.clone(),
+            });
+            let steps = steps.collect();
+            let (Some(trigger), Some(from), Some(to)) = (trigger, from, to) else { continue };
+            runbooks.push(Runbook {
+                id: runbook.id.get_ref().clone(),
+                title: runbook.title.clone(),
+                clause: runbook.clause.clone(),
+                trigger,
+                from,
+                to,
+                steps,
+            });
+        }
+        runbooks
+    }
+
+    /// Builds the dependency graph and orders its nodes; a cycle is a problem.
+    fn graph(
+        &mut self,
+        elements: &[Element],
+        groups: &[Group],
+    ) -> (DiGraph<Node, ()>, Vec<ElementId>, Vec<GroupId>) {
+        let mut graph = DiGraph::new();
+        let element_nodes: Vec<NodeIndex> =
+            (0..elements.len()).map(|e| graph.add_node(Node::Element(e))).collect();
+        let group_nodes: Vec<NodeIndex> =
+            (0..groups.len()).map(|g| graph.add_node(Node::Group(g))).collect();
+        let node_of = |r: Ref| match r {
+            Ref::Element(e) => element_nodes[e],
+            Ref::Group(g) => group_nodes[g],
+        };
+
+        // Edges from each node to what it depends on
+        for (e, element) in elements.iter().enumerate() {
+            for &n in element.needs.iter().chain(&element.needs_any) {
+                graph.add_edge(element_nodes[e], element_nodes[n], ());
+            }
+        }
+        for (g, group) in groups.iter().enumerate() {
+            for &m in &group.members {
+                graph.add_edge(group_nodes[g], element_nodes[m], ());
+            }
+            for &v in &group.via {
+                graph.add_edge(group_nodes[g], node_of(v), ());
+            }
+        }
+
+        // Reverse topological order: dependencies first
+        let order = match toposort(&graph, None) {
+            Ok(order) => order,
+            Err(cycle) => {
+                let id = match graph[cycle.node_id()] {
+                    Node::Element(e) => elements[e].id.clone(),
+                    Node::Group(g) => groups[g].id.clone(),
+                };
+                let at = self.names.declared.get(&id).copied().unwrap_or(0);
+                let message = format!("'{id}' depends on itself through a cycle of needs, members or via");
+                self.problems.push(self.file.problem_at(at, Some(&id), message));
+                return (graph, (0..elements.len()).collect(), (0..groups.len()).collect());
+            }
+        };
+        let mut element_order = Vec::new();
+        let mut group_order = Vec::new();
+        for node in order.into_iter().rev() {
+            match graph[node] {
+                Node::Element(e) => element_order.push(e),
+                Node::Group(g) => group_order.push(g),
+            }
+        }
+        (graph, element_order, group_order)
+    }
+}
