@@ -91,7 +91,8 @@ pub enum Action {
 }
 
 impl Action {
-    const NAMES: [&'static str; 5] = ["fail", "restore", "partition", "lose-power-feed", "lose-site"];
+    const NAMES: [&'static str; 5] =
+        ["fail", "restore", "partition", "lose-power-feed", "lose-site"];
 
     fn parse(text: &str) -> Option<Action> {
         Some(match text {
@@ -215,10 +216,15 @@ impl DrillFile {
         let file = DrillFile { source, raw };
         let mut problems = Problems::default();
         if file.raw.fault.is_empty() {
-            problems.push(file.at(&file.raw.drill.id, "fault", "a drill injects at least one [[fault]]"));
+            problems.push(file.at(
+                &file.raw.drill.id,
+                "fault",
+                "a drill injects at least one [[fault]]",
+            ));
         }
         if file.raw.fault.len() > MAX_FAULTS {
-            let message = format!("{} faults, more than the limit of {MAX_FAULTS}", file.raw.fault.len());
+            let message =
+                format!("{} faults, more than the limit of {MAX_FAULTS}", file.raw.fault.len());
             problems.push(file.at(&file.raw.drill.id, "fault", &message));
         }
         if file.raw.drill.id.get_ref().trim().is_empty() {
@@ -255,10 +261,18 @@ impl DrillFile {
             None => DEFAULT_HORIZON_S,
             Some(h) => self.positive(h, "horizon", &mut problems),
         };
-        let faults: Vec<Fault> =
-            self.raw.fault.iter().filter_map(|f| self.fault(f, topology, horizon, &mut problems)).collect();
-        let expectations =
-            self.raw.expect.iter().filter_map(|e| self.expectation(e, topology, &mut problems)).collect();
+        let faults: Vec<Fault> = self
+            .raw
+            .fault
+            .iter()
+            .filter_map(|f| self.fault(f, topology, horizon, &mut problems))
+            .collect();
+        let expectations = self
+            .raw
+            .expect
+            .iter()
+            .filter_map(|e| self.expectation(e, topology, &mut problems))
+            .collect();
         let drill = Drill {
             id: self.id().to_owned(),
             title: self.raw.drill.title.clone(),
@@ -288,13 +302,27 @@ impl DrillFile {
         value
     }
 
-    fn fault(&self, raw: &RawFault, topology: &Topology, horizon: f64, problems: &mut Problems) -> Option<Fault> {
+    fn fault(
+        &self,
+        raw: &RawFault,
+        topology: &Topology,
+        horizon: f64,
+        problems: &mut Problems,
+    ) -> Option<Fault> {
         let at = self.duration(&raw.at, "at", problems);
         if at >= horizon && at > 0.0 {
-            problems.push(self.at(&raw.at, "at", "the fault comes at or after the drill's horizon"));
+            problems.push(self.at(
+                &raw.at,
+                "at",
+                "the fault comes at or after the drill's horizon",
+            ));
         }
         let Some(action) = Action::parse(raw.action.get_ref()) else {
-            let mut problem = self.at(&raw.action, "action", &format!("unknown action '{}'", raw.action.get_ref()));
+            let mut problem = self.at(
+                &raw.action,
+                "action",
+                &format!("unknown action '{}'", raw.action.get_ref()),
+            );
             problem.hint = suggestion(raw.action.get_ref(), Action::NAMES)
                 .or(Some(format!("expected one of {}", Action::NAMES.join(", "))));
             problems.push(problem);
@@ -316,10 +344,20 @@ impl DrillFile {
         Some(Fault { at, action, target, duration })
     }
 
-    fn target(&self, raw: &Text, action: Action, topology: &Topology, problems: &mut Problems) -> Option<ElementId> {
+    fn target(
+        &self,
+        raw: &Text,
+        action: Action,
+        topology: &Topology,
+        problems: &mut Problems,
+    ) -> Option<ElementId> {
         let Some(target) = topology.element(raw.get_ref()) else {
             let ids = topology.elements.iter().map(|e| e.id.as_str());
-            let mut problem = self.at(raw, "target", &format!("unknown element '{}' in topology '{}'", raw.get_ref(), topology.id));
+            let mut problem = self.at(
+                raw,
+                "target",
+                &format!("unknown element '{}' in topology '{}'", raw.get_ref(), topology.id),
+            );
             problem.hint = suggestion(raw.get_ref(), ids);
             problems.push(problem);
             return None;
@@ -339,12 +377,21 @@ impl DrillFile {
         Some(target)
     }
 
-    fn expectation(&self, raw: &RawExpect, topology: &Topology, problems: &mut Problems) -> Option<Expectation> {
+    fn expectation(
+        &self,
+        raw: &RawExpect,
+        topology: &Topology,
+        problems: &mut Problems,
+    ) -> Option<Expectation> {
         let name = raw.check.get_ref().as_str();
         let business = raw.business.as_ref().and_then(|b| self.business(b, topology, problems));
         let needs_business = matches!(name, "no-impact" | "no-grade" | "max-grade" | "peak-impact");
         if needs_business && raw.business.is_none() {
-            problems.push(self.at(&raw.check, "business", &format!("check '{name}' needs a 'business'")));
+            problems.push(self.at(
+                &raw.check,
+                "business",
+                &format!("check '{name}' needs a 'business'"),
+            ));
             return None;
         }
         let check = match name {
@@ -355,15 +402,27 @@ impl DrillFile {
             "recovery-within" => match &raw.within {
                 Some(w) => Check::RecoveryWithin(self.positive(w, "within", problems)),
                 None => {
-                    problems.push(self.at(&raw.check, "within", "check 'recovery-within' needs 'within'"));
+                    problems.push(self.at(
+                        &raw.check,
+                        "within",
+                        "check 'recovery-within' needs 'within'",
+                    ));
                     return None;
                 }
             },
             "recovered-by" => Check::RecoveredBy(self.cause(raw, topology, problems)?),
             other => {
-                let names = ["no-impact", "no-grade", "max-grade", "peak-impact", "recovery-within", "recovered-by"];
+                let names = [
+                    "no-impact",
+                    "no-grade",
+                    "max-grade",
+                    "peak-impact",
+                    "recovery-within",
+                    "recovered-by",
+                ];
                 let mut problem = self.at(&raw.check, "check", &format!("unknown check '{other}'"));
-                problem.hint = suggestion(other, names).or(Some(format!("expected one of {}", names.join(", "))));
+                problem.hint = suggestion(other, names)
+                    .or(Some(format!("expected one of {}", names.join(", "))));
                 problems.push(problem);
                 return None;
             }
@@ -372,7 +431,8 @@ impl DrillFile {
             None => 1.0,
             Some(v) if *v.get_ref() > 0.0 && *v.get_ref() <= 1.0 => *v.get_ref(),
             Some(v) => {
-                let message = format!("{} is not a share of runs; use a ratio above 0, up to 1", v.get_ref());
+                let message =
+                    format!("{} is not a share of runs; use a ratio above 0, up to 1", v.get_ref());
                 problems.push(self.source.problem_at(v.span().start, Some("in_runs"), message));
                 return None;
             }
@@ -380,7 +440,12 @@ impl DrillFile {
         Some(Expectation { check, in_runs, text: describe(raw) })
     }
 
-    fn business(&self, raw: &Text, topology: &Topology, problems: &mut Problems) -> Option<Business> {
+    fn business(
+        &self,
+        raw: &Text,
+        topology: &Topology,
+        problems: &mut Problems,
+    ) -> Option<Business> {
         let business = match raw.get_ref().parse::<Business>() {
             Ok(b) => b,
             Err(e) => {
@@ -389,7 +454,8 @@ impl DrillFile {
             }
         };
         if topology.flows.iter().all(|f| f.business != business) {
-            let message = format!("topology '{}' has no flow of business '{}'", topology.id, business.name());
+            let message =
+                format!("topology '{}' has no flow of business '{}'", topology.id, business.name());
             problems.push(self.at(raw, "business", &message));
             return None;
         }
@@ -403,13 +469,21 @@ impl DrillFile {
         };
         let grade = u8::try_from(*value.get_ref()).ok().and_then(Grade::new);
         if grade.is_none() {
-            let message = format!("grade {} does not exist; grades run from 1 (most severe) to 5", value.get_ref());
+            let message = format!(
+                "grade {} does not exist; grades run from 1 (most severe) to 5",
+                value.get_ref()
+            );
             problems.push(self.source.problem_at(value.span().start, Some("grade"), message));
         }
         grade
     }
 
-    fn peak_impact(&self, raw: &RawExpect, business: Business, problems: &mut Problems) -> Option<Check> {
+    fn peak_impact(
+        &self,
+        raw: &RawExpect,
+        business: Business,
+        problems: &mut Problems,
+    ) -> Option<Check> {
         let ratio = |value: &Option<Spanned<f64>>, key: &str, problems: &mut Problems| {
             let v = value.as_ref()?;
             if (0.0..=1.0).contains(v.get_ref()) {
@@ -422,13 +496,22 @@ impl DrillFile {
         let at_least = ratio(&raw.at_least, "at_least", problems);
         let at_most = ratio(&raw.at_most, "at_most", problems);
         if at_least.is_none() && at_most.is_none() {
-            problems.push(self.at(&raw.check, "at_least", "check 'peak-impact' needs 'at_least' or 'at_most'"));
+            problems.push(self.at(
+                &raw.check,
+                "at_least",
+                "check 'peak-impact' needs 'at_least' or 'at_most'",
+            ));
             return None;
         }
         Some(Check::PeakImpact { business, at_least, at_most })
     }
 
-    fn cause(&self, raw: &RawExpect, topology: &Topology, problems: &mut Problems) -> Option<Cause> {
+    fn cause(
+        &self,
+        raw: &RawExpect,
+        topology: &Topology,
+        problems: &mut Problems,
+    ) -> Option<Cause> {
         let Some(by) = &raw.by else {
             problems.push(self.at(&raw.check, "by", "check 'recovered-by' needs 'by'"));
             return None;
@@ -440,10 +523,17 @@ impl DrillFile {
                 .iter()
                 .map(|m| format!("mechanism:{}", m.id))
                 .chain(topology.runbooks.iter().map(|r| format!("runbook:{}", r.id)))
-                .chain(topology.groups.iter().filter(|g| g.bring_up.is_some()).map(|g| format!("spare:{}", g.id)))
+                .chain(
+                    topology
+                        .groups
+                        .iter()
+                        .filter(|g| g.bring_up.is_some())
+                        .map(|g| format!("spare:{}", g.id)),
+                )
                 .chain(["restore".to_owned()])
                 .collect();
-            let mut problem = self.at(by, "by", &format!("unknown recovery cause '{}'", by.get_ref()));
+            let mut problem =
+                self.at(by, "by", &format!("unknown recovery cause '{}'", by.get_ref()));
             problem.hint = suggestion(by.get_ref(), labels.iter().map(String::as_str))
                 .or(Some("write mechanism:ID, runbook:ID, spare:GROUP or restore".into()));
             problems.push(problem);
@@ -460,7 +550,9 @@ fn parse_cause(text: &str, topology: &Topology) -> Option<Cause> {
     match kind {
         "mechanism" => topology.mechanism(id).map(Cause::Mechanism),
         "runbook" => topology.runbook(id).map(Cause::Runbook),
-        "spare" => topology.group(id).filter(|&g| topology.groups[g].bring_up.is_some()).map(Cause::Spare),
+        "spare" => {
+            topology.group(id).filter(|&g| topology.groups[g].bring_up.is_some()).map(Cause::Spare)
+        }
         _ => None,
     }
 }
@@ -468,7 +560,7 @@ fn parse_cause(text: &str, topology: &Topology) -> Option<Cause> {
 /// The check as a reader would say it.
 fn describe(raw: &RawExpect) -> String {
     let business = raw.business.as_ref().map_or("", |b| b.get_ref().as_str());
-    let pct = |v: &Option<Spanned<f64>>| v.as_ref().map(|v| format!("{}%", v.get_ref() * 100.0));
+    let pct = |v: &Option<Spanned<f64>>| v.as_ref().map(|v| format!("{} %", v.get_ref() * 100.0));
     match raw.check.get_ref().as_str() {
         "no-impact" => format!("no {business} request fails"),
         "no-grade" => format!("no graded {business} incident"),
@@ -483,10 +575,12 @@ fn describe(raw: &RawExpect) -> String {
             (None, None) => String::new(),
         },
         "recovery-within" => {
-            format!("every business back within {}", raw.within.as_ref().map_or("", |w| w.get_ref()))
+            format!(
+                "every business back within {}",
+                raw.within.as_ref().map_or("", |w| w.get_ref())
+            )
         }
         "recovered-by" => format!("recovered by {}", raw.by.as_ref().map_or("", |b| b.get_ref())),
         other => other.to_owned(),
     }
 }
-

@@ -272,74 +272,40 @@ pub struct Cell {
 impl fmt::Display for Cell {
     /// E.g. "payment, impact >= 30 %, > 15 min and <= 30 min: grade 5".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Cell {
-            business,
-            grade,
-            band,
-            duration,
-        } = self;
+        let Cell { business, grade, band, duration } = self;
         write!(f, "{business}, {band}, {duration}: {grade}")
     }
 }
 
 // Ratio bands of key business (payment and clearing).
 /// Key business: "impact >= 30 %".
-const KEY_TOP: Band = Band {
-    low: 0.30,
-    high: None,
-};
+const KEY_TOP: Band = Band { low: 0.30, high: None };
 /// Key business: "1 % <= impact < 30 %".
-const KEY_MID: Band = Band {
-    low: 0.01,
-    high: Some(0.30),
-};
+const KEY_MID: Band = Band { low: 0.01, high: Some(0.30) };
 /// Key business: "impact < 1 %".
-const KEY_LOW: Band = Band {
-    low: 0.0,
-    high: Some(0.01),
-};
+const KEY_LOW: Band = Band { low: 0.0, high: Some(0.01) };
 
 // Ratio bands of non-key business.
 /// Non-key business: "impact >= 50 %".
-const NON_KEY_TOP: Band = Band {
-    low: 0.50,
-    high: None,
-};
+const NON_KEY_TOP: Band = Band { low: 0.50, high: None };
 /// Non-key business: "5 % <= impact < 50 %".
-const NON_KEY_MID: Band = Band {
-    low: 0.05,
-    high: Some(0.50),
-};
+const NON_KEY_MID: Band = Band { low: 0.05, high: Some(0.50) };
 /// Non-key business: "impact < 5 %".
-const NON_KEY_LOW: Band = Band {
-    low: 0.0,
-    high: Some(0.05),
-};
+const NON_KEY_LOW: Band = Band { low: 0.0, high: Some(0.05) };
 
 /// The interval "> `above_s`, <= `up_to_s`" (seconds).
 const fn span(above_s: f64, up_to_s: f64) -> Interval {
-    Interval {
-        above_s,
-        up_to_s: Some(up_to_s),
-    }
+    Interval { above_s, up_to_s: Some(up_to_s) }
 }
 
 /// The interval "> `above_s`" (seconds), without upper bound.
 const fn over(above_s: f64) -> Interval {
-    Interval {
-        above_s,
-        up_to_s: None,
-    }
+    Interval { above_s, up_to_s: None }
 }
 
 /// A table cell; `grade` must be 1 to 5.
 const fn cell(business: Business, grade: u8, band: Band, duration: Interval) -> Cell {
-    Cell {
-        business,
-        grade: Grade(grade),
-        band,
-        duration,
-    }
+    Cell { business, grade: Grade(grade), band, duration }
 }
 
 use Business::{Clearing, NonKey, Payment};
@@ -408,9 +374,7 @@ fn band_of(business: Business, impact: f64) -> Option<Band> {
     if !positive(impact) {
         return None;
     }
-    band_set(business)
-        .into_iter()
-        .find(|band| band.contains(impact))
+    band_set(business).into_iter().find(|band| band.contains(impact))
 }
 
 /// The cell of `business` in `band` whose interval holds `duration_s`.
@@ -506,11 +470,7 @@ pub fn grade_timeline(business: Business, timeline: &[(f64, f64)], end_s: f64) -
 /// or above `band`'s lower bound, or above zero if that bound is zero.
 fn time_in(band: Band, timeline: &[(f64, f64)], end_s: f64) -> f64 {
     let counts = |share: f64| {
-        if positive(band.low) {
-            share >= band.low
-        } else {
-            positive(share)
-        }
+        if positive(band.low) { share >= band.low } else { positive(share) }
     };
     segments(timeline, end_s)
         .filter(|&(share, _)| counts(share))
@@ -521,13 +481,10 @@ fn time_in(band: Band, timeline: &[(f64, f64)], end_s: f64) -> f64 {
 /// The `(share, length_s)` segments of a step-function timeline ending at
 /// `end_s`; a negative or NaN length counts as zero.
 fn segments(timeline: &[(f64, f64)], end_s: f64) -> impl Iterator<Item = (f64, f64)> + '_ {
-    timeline
-        .iter()
-        .enumerate()
-        .map(move |(i, &(start_s, share))| {
-            let next_s = timeline.get(i + 1).map_or(end_s, |&(t, _)| t.min(end_s));
-            (share, (next_s - start_s).max(0.0))
-        })
+    timeline.iter().enumerate().map(move |(i, &(start_s, share))| {
+        let next_s = timeline.get(i + 1).map_or(end_s, |&(t, _)| t.min(end_s));
+        (share, (next_s - start_s).max(0.0))
+    })
 }
 
 #[cfg(test)]
@@ -590,11 +547,7 @@ mod tests {
 
     #[test]
     fn payment_low_band_is_graded_only_past_8_hours() {
-        let cases = [
-            (8.0 * HOUR, None),
-            (8.0 * HOUR + 1.0, Some(5)),
-            (1000.0 * HOUR, Some(5)),
-        ];
+        let cases = [(8.0 * HOUR, None), (8.0 * HOUR + 1.0, Some(5)), (1000.0 * HOUR, Some(5))];
         check(Payment, 0.0099, &cases);
         check(Payment, 1e-9, &cases);
     }
@@ -659,11 +612,7 @@ mod tests {
         check(NonKey, 0.05, &middle);
         check(NonKey, 0.4999, &middle);
         // The < 5 % band at > 8 h overlaps nothing else.
-        let low = [
-            (8.0 * HOUR, None),
-            (8.0 * HOUR + 1.0, Some(5)),
-            (1000.0 * HOUR, Some(5)),
-        ];
+        let low = [(8.0 * HOUR, None), (8.0 * HOUR + 1.0, Some(5)), (1000.0 * HOUR, Some(5))];
         check(NonKey, 0.0499, &low);
         check(NonKey, 0.01, &low);
     }
@@ -694,22 +643,14 @@ mod tests {
                 (1.0, -HOUR),
                 (1.0, f64::NAN),
             ] {
-                assert_eq!(
-                    grade(business, impact, duration_s),
-                    None,
-                    "{impact}, {duration_s}"
-                );
+                assert_eq!(grade(business, impact, duration_s), None, "{impact}, {duration_s}");
             }
         }
     }
 
     #[test]
     fn clearing_and_non_key_never_reach_grade_1() {
-        assert!(
-            TABLE
-                .iter()
-                .all(|c| c.grade.number() > 1 || c.business == Payment)
-        );
+        assert!(TABLE.iter().all(|c| c.grade.number() > 1 || c.business == Payment));
         for business in [Clearing, NonKey] {
             for impact in [0.001, 0.01, 0.3, 0.5, 1.0] {
                 for hours in [1.0, 10.0, 25.0, 1e6] {
@@ -748,26 +689,13 @@ mod tests {
             show(Payment, 0.3, 20.0 * MIN),
             "payment, impact >= 30 %, > 15 min and <= 30 min: grade 5"
         );
-        assert_eq!(
-            show(Payment, 0.1, 9.0 * HOUR),
-            "payment, 1 % <= impact < 30 %, > 8 h: grade 4"
-        );
-        assert_eq!(
-            show(NonKey, 0.01, 9.0 * HOUR),
-            "non-key, impact < 5 %, > 8 h: grade 5"
-        );
+        assert_eq!(show(Payment, 0.1, 9.0 * HOUR), "payment, 1 % <= impact < 30 %, > 8 h: grade 4");
+        assert_eq!(show(NonKey, 0.01, 9.0 * HOUR), "non-key, impact < 5 %, > 8 h: grade 5");
         assert_eq!(
             show(NonKey, 0.05, 3.0 * HOUR),
             "non-key, 5 % <= impact < 50 %, > 2 h and <= 24 h: grade 5"
         );
-        assert_eq!(
-            Interval {
-                above_s: 90.0,
-                up_to_s: None
-            }
-            .to_string(),
-            "> 90 s"
-        );
+        assert_eq!(Interval { above_s: 90.0, up_to_s: None }.to_string(), "> 90 s");
     }
 
     #[test]
@@ -833,22 +761,14 @@ mod tests {
         let cell = grade_timeline(Payment, &timeline, 80.0 * MIN).unwrap();
         assert_eq!(cell.grade.number(), 5);
         // Points past the end count for nothing; out-of-order ones for zero.
-        assert_eq!(
-            grade_timeline(Payment, &[(0.0, 0.4), (HOUR, 1.0)], 10.0 * MIN),
-            None
-        );
-        assert_eq!(
-            grade_timeline(Payment, &[(HOUR, 1.0), (0.0, 0.0)], 2.0 * HOUR),
-            None
-        );
+        assert_eq!(grade_timeline(Payment, &[(0.0, 0.4), (HOUR, 1.0)], 10.0 * MIN), None);
+        assert_eq!(grade_timeline(Payment, &[(HOUR, 1.0), (0.0, 0.0)], 2.0 * HOUR), None);
         assert_eq!(grade_timeline(Payment, &[], HOUR), None);
     }
 
     /// Every bound of every cell, in seconds.
     fn edges() -> Vec<f64> {
-        let bounds = TABLE
-            .iter()
-            .flat_map(|c| [Some(c.duration.above_s), c.duration.up_to_s]);
+        let bounds = TABLE.iter().flat_map(|c| [Some(c.duration.above_s), c.duration.up_to_s]);
         bounds.flatten().collect()
     }
 
@@ -858,9 +778,7 @@ mod tests {
 
     /// Impact ratios 0-1, with extra weight on the band bounds.
     fn any_impact() -> impl Strategy<Value = f64> {
-        let bounds = vec![
-            0.0, 1e-9, 0.0099, 0.01, 0.0499, 0.05, 0.2999, 0.3, 0.4999, 0.5, 1.0,
-        ];
+        let bounds = vec![0.0, 1e-9, 0.0099, 0.01, 0.0499, 0.05, 0.2999, 0.3, 0.4999, 0.5, 1.0];
         prop_oneof![0.0..=1.0f64, prop::sample::select(bounds)]
     }
 

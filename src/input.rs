@@ -27,7 +27,8 @@ impl SourceFile {
         let label = path.display().to_string();
         let whole_file = |message: String| Problems::one(Problem::whole_file(&label, message));
 
-        let metadata = std::fs::metadata(path).map_err(|e| whole_file(format!("cannot read: {e}")))?;
+        let metadata =
+            std::fs::metadata(path).map_err(|e| whole_file(format!("cannot read: {e}")))?;
         if metadata.len() > MAX_FILE_BYTES {
             return Err(whole_file(format!(
                 "file is {} bytes, larger than the limit of {MAX_FILE_BYTES} bytes",
@@ -179,7 +180,10 @@ impl fmt::Display for Problems {
 }
 
 /// The closest of `candidates` to `wrong`, offered as "did you mean ...?" when close enough.
-pub fn suggestion<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn suggestion<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let best = candidates
         .into_iter()
         .map(|c| (strsim::normalized_damerau_levenshtein(wrong, c), c))

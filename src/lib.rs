@@ -6,10 +6,14 @@
 //! simulated time ([`simulation`]) many times ([`monte_carlo`]), grades the outcome
 //! under the manual's own table ([`grade`]) and writes a [`report`].
 
+pub mod bundled;
+pub mod cli;
 pub mod drill;
+pub mod exit;
 pub mod grade;
 pub mod input;
 pub mod monte_carlo;
+pub mod report;
 pub mod simulation;
 pub mod timing;
 pub mod topology;

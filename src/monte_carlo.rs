@@ -165,7 +165,8 @@ pub fn simulate(topology: &Topology, drill: &Drill, runs: u32, seed: u64) -> Out
         .collect();
     let horizon_s = drill.horizon - drill.faults.iter().map(|f| f.at).fold(f64::INFINITY, f64::min);
 
-    let mut recovery: Vec<f64> = summaries.iter().map(|s| s.recovery.unwrap_or(horizon_s)).collect();
+    let mut recovery: Vec<f64> =
+        summaries.iter().map(|s| s.recovery.unwrap_or(horizon_s)).collect();
     let representative = representative_run(&recovery);
     let trial = simulation::run(topology, drill, &mut stream(seed, representative));
     let mut detection: Vec<f64> = summaries.iter().filter_map(|s| s.detection).collect();
@@ -173,12 +174,21 @@ pub fn simulate(topology: &Topology, drill: &Drill, runs: u32, seed: u64) -> Out
     Outcome {
         seed,
         runs,
-        flows: topology.flows.iter().enumerate().map(|(f, flow)| flow_stats(flow.business, f, &summaries)).collect(),
+        flows: topology
+            .flows
+            .iter()
+            .enumerate()
+            .map(|(f, flow)| flow_stats(flow.business, f, &summaries))
+            .collect(),
         recovery: Percentiles::of(&mut recovery),
         unrecovered: summaries.iter().filter(|s| s.recovery.is_none()).count() as u32,
         detection: (!detection.is_empty()).then(|| Percentiles::of(&mut detection)),
         recovered_by: causes(&summaries),
-        checks: drill.expectations.iter().map(|e| check(topology, &e.check, e.in_runs, &e.text, &summaries)).collect(),
+        checks: drill
+            .expectations
+            .iter()
+            .map(|e| check(topology, &e.check, e.in_runs, &e.text, &summaries))
+            .collect(),
         representative: (representative, trial),
     }
 }
@@ -227,7 +237,13 @@ fn causes(summaries: &[RunSummary]) -> Vec<(Option<Cause>, f64)> {
     counts.into_iter().map(|(c, n)| (c, f64::from(n) / summaries.len() as f64)).collect()
 }
 
-fn check(topology: &Topology, check: &Check, required: f64, text: &str, summaries: &[RunSummary]) -> CheckResult {
+fn check(
+    topology: &Topology,
+    check: &Check,
+    required: f64,
+    text: &str,
+    summaries: &[RunSummary],
+) -> CheckResult {
     let held = summaries.iter().filter(|s| holds(topology, check, s)).count();
     let held = held as f64 / summaries.len() as f64;
     CheckResult { text: text.to_owned(), required, held, met: held + 1e-12 >= required }
@@ -235,13 +251,15 @@ fn check(topology: &Topology, check: &Check, required: f64, text: &str, summarie
 
 /// Whether a check holds in one run.
 pub fn holds(topology: &Topology, check: &Check, run: &RunSummary) -> bool {
-    let flow = |b: Business| topology.flows.iter().position(|f| f.business == b).map(|i| run.flows[i]);
+    let flow =
+        |b: Business| topology.flows.iter().position(|f| f.business == b).map(|i| run.flows[i]);
     match *check {
         Check::NoImpact(b) => flow(b).is_some_and(|f| f.peak == 0.0),
         Check::NoGrade(b) => flow(b).is_some_and(|f| f.grade.is_none()),
         Check::MaxGrade(b, g) => flow(b).is_some_and(|f| severity(f.grade) <= severity(Some(g))),
         Check::PeakImpact { business, at_least, at_most } => flow(business).is_some_and(|f| {
-            at_least.is_none_or(|l| f.peak >= l - 1e-9) && at_most.is_none_or(|m| f.peak <= m + 1e-9)
+            at_least.is_none_or(|l| f.peak >= l - 1e-9)
+                && at_most.is_none_or(|m| f.peak <= m + 1e-9)
         }),
         Check::RecoveryWithin(limit) => run.recovery.is_some_and(|r| r <= limit),
         Check::RecoveredBy(cause) => run.recovered_by == Some(cause),

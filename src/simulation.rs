@@ -32,18 +32,50 @@ const EPSILON: f64 = 1e-12;
 /// What happened during a run, for the report's event log.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Happening {
-    Fault { action: Action, target: ElementId },
-    Restored { target: ElementId },
-    Detected { group: GroupId, member: ElementId, mechanism: MechanismId },
-    TookOver { group: GroupId, member: ElementId },
-    NoCandidate { group: GroupId },
-    SpareUp { group: GroupId },
-    EntryMoved { entry: EntryId },
-    EntryBack { entry: EntryId },
-    RunbookStarted { runbook: RunbookId },
-    RunbookStep { runbook: RunbookId, step: usize },
-    RunbookAborted { runbook: RunbookId },
-    Switched { runbook: RunbookId },
+    Fault {
+        action: Action,
+        target: ElementId,
+    },
+    Restored {
+        target: ElementId,
+    },
+    Detected {
+        group: GroupId,
+        member: ElementId,
+        mechanism: MechanismId,
+    },
+    TookOver {
+        group: GroupId,
+        member: ElementId,
+    },
+    NoCandidate {
+        group: GroupId,
+    },
+    SpareUp {
+        group: GroupId,
+    },
+    /// Users are sent away from an entry point; `stranded` when no fallback is healthy
+    /// and they stay where they are.
+    EntryMoved {
+        entry: EntryId,
+        stranded: bool,
+    },
+    EntryBack {
+        entry: EntryId,
+    },
+    RunbookStarted {
+        runbook: RunbookId,
+    },
+    RunbookStep {
+        runbook: RunbookId,
+        step: usize,
+    },
+    RunbookAborted {
+        runbook: RunbookId,
+    },
+    Switched {
+        runbook: RunbookId,
+    },
 }
 
 /// One line of a run's event log.
@@ -242,7 +274,11 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
     fn start(&mut self) {
         for (i, fault) in self.drill.faults.iter().enumerate() {
             self.seq += 1;
-            self.queue.push(Reverse(Scheduled { t: fault.at, seq: self.seq, event: Event::Fault(i) }));
+            self.queue.push(Reverse(Scheduled {
+                t: fault.at,
+                seq: self.seq,
+                event: Event::Fault(i),
+            }));
         }
         self.refresh(None);
     }
@@ -384,7 +420,8 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         state.pending = false;
         state.redirected = true;
         self.mark_detected();
-        self.note(Happening::EntryMoved { entry });
+        let stranded = self.targets(entry) == [entry];
+        self.note(Happening::EntryMoved { entry, stranded });
         self.topology.entries[entry].failover.map(Cause::Mechanism)
     }
 
@@ -423,6 +460,11 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
     /// Whether a member may serve: regular members always, spares once brought up.
     fn usable(&self, group: GroupId, k: usize) -> bool {
         k < self.topology.groups[group].spares_from || self.groups[group].spare_up
+    }
+
+    /// Whether the group's mechanism still runs: one lost with its site detects nothing.
+    fn watcher_alive(&self, group: GroupId) -> bool {
+        self.topology.groups[group].site.is_none_or(|site| self.alive[site])
     }
 
     /// The mechanism that watches a member: a database's replicas may be watched by
@@ -469,7 +511,8 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         for &e in &self.topology.element_order {
             let element = &self.topology.elements[e];
             let needs = element.needs.iter().all(|&n| self.alive[n]);
-            let any = element.needs_any.is_empty() || element.needs_any.iter().any(|&n| self.alive[n]);
+            let any =
+                element.needs_any.is_empty() || element.needs_any.iter().any(|&n| self.alive[n]);
             self.alive[e] = !self.failed[e] && needs && any;
         }
     }
@@ -486,7 +529,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             self.slots[index].epoch += 1;
             if alive {
                 self.member_back(group, k);
-            } else if self.usable(group, k) {
+            } else if self.usable(group, k) && self.watcher_alive(group) {
                 let delay = self.detection_delay(group, k);
                 let epoch = self.slots[index].epoch;
                 self.schedule(delay, Event::Detected { group, slot: k, epoch });
@@ -514,7 +557,8 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             return;
         }
         let all_down = (0..g.spares_from).all(|k| !self.slot(group, k).seen_alive);
-        if all_down && !state.spare_pending {
+        let spare_alive = (g.spares_from..g.members.len()).any(|k| self.slot(group, k).seen_alive);
+        if all_down && spare_alive && !state.spare_pending {
             let response = &self.topology.response;
             let delay = response.alert.sample(self.rng)
                 + response.respond.sample(self.rng)
@@ -524,7 +568,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             state.spare_epoch += 1;
             let epoch = state.spare_epoch;
             self.schedule(delay, Event::SpareUp { group, epoch });
-        } else if !all_down && state.spare_pending {
+        } else if (!all_down || !spare_alive) && state.spare_pending {
             self.groups[group].spare_pending = false;
             self.groups[group].spare_epoch += 1;
         }
@@ -534,8 +578,9 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         for r in 0..self.topology.runbooks.len() {
             let book = &self.topology.runbooks[r];
             let lost = !self.alive[book.trigger];
+            let target_up = self.alive[book.to];
             let state = self.runbooks[r];
-            if lost && !state.running && !state.done {
+            if lost && target_up && !state.running && !state.done {
                 let delay = book.steps[0].duration.sample(self.rng);
                 let state = &mut self.runbooks[r];
                 state.running = true;
@@ -543,7 +588,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
                 let epoch = state.epoch;
                 self.note(Happening::RunbookStarted { runbook: r });
                 self.schedule(delay, Event::RunbookStep { runbook: r, step: 0, epoch });
-            } else if !lost && state.running {
+            } else if (!lost || !target_up) && state.running {
                 self.runbooks[r].running = false;
                 self.runbooks[r].epoch += 1;
                 self.note(Happening::RunbookAborted { runbook: r });
@@ -554,7 +599,10 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
     fn evaluate_groups(&mut self) {
         for &g in &self.topology.group_order {
             let (write, read) = self.own_failing(g);
-            let via = self.topology.groups[g].via.iter().fold(1.0, |ok, &r| ok * (1.0 - self.ref_failing(r)));
+            let via = self.topology.groups[g]
+                .via
+                .iter()
+                .fold(1.0, |ok, &r| ok * (1.0 - self.ref_failing(r)));
             self.group_f[g] = 1.0 - (1.0 - write) * via;
             self.group_f_read[g] = 1.0 - (1.0 - read) * via;
         }
@@ -581,9 +629,11 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             MechanismKind::ReplicatedDb { .. } => {
                 let write = self.active_failing(group);
                 let active = self.groups[group].active;
-                let has_replicas = (0..self.topology.groups[group].members.len())
-                    .any(|k| k != active && self.usable(group, k) && self.slot(group, k).in_rotation);
-                let read = if has_replicas { self.pool_failing(group, |k| k != active) } else { write };
+                let has_replicas = (0..self.topology.groups[group].members.len()).any(|k| {
+                    k != active && self.usable(group, k) && self.slot(group, k).in_rotation
+                });
+                let read =
+                    if has_replicas { self.pool_failing(group, |k| k != active) } else { write };
                 (write, read)
             }
         }
@@ -644,7 +694,9 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
     /// inside the serving sites when the flow has no entry points).
     fn flow_failing_from(&self, flow: &Flow, entry_site: Option<ElementId>) -> f64 {
         let access_ok = match (flow.access, entry_site) {
-            (Some(access), Some(site)) => 1.0 - self.step_failing(Step { service: access, role: Role::Write }, site),
+            (Some(access), Some(site)) => {
+                1.0 - self.step_failing(Step { service: access, role: Role::Write }, site)
+            }
             _ => 1.0,
         };
         let served: f64 = flow
@@ -653,7 +705,8 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             .map(|&(site, share)| {
                 let site = self.site_map[site];
                 let route = entry_site.map_or(1.0, |from| self.route_success(from, site));
-                let path = flow.path.iter().fold(1.0, |ok, &s| ok * (1.0 - self.step_failing(s, site)));
+                let path =
+                    flow.path.iter().fold(1.0, |ok, &s| ok * (1.0 - self.step_failing(s, site)));
                 share * route * path
             })
             .sum();
@@ -674,7 +727,8 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
     fn watch_entries(&mut self) {
         for entry in 0..self.topology.entries.len() {
             let Some(m) = self.topology.entries[entry].failover else { continue };
-            let MechanismKind::EntryFailover { check, ttl, down_at } = &self.topology.mechanisms[m].kind
+            let MechanismKind::EntryFailover { check, ttl, down_at } =
+                &self.topology.mechanisms[m].kind
             else {
                 continue;
             };
@@ -704,7 +758,10 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         if !self.entries[entry].redirected {
             return vec![entry];
         }
-        let down_at = match self.topology.entries[entry].failover.map(|m| &self.topology.mechanisms[m].kind) {
+        let down_at = match self.topology.entries[entry]
+            .failover
+            .map(|m| &self.topology.mechanisms[m].kind)
+        {
             Some(MechanismKind::EntryFailover { down_at, .. }) => *down_at,
             _ => 1.0,
         };
@@ -740,7 +797,11 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             let share = if share < EPSILON { 0.0 } else { share };
             if (share - self.shares[f]).abs() > EPSILON || self.shares[f].is_nan() {
                 self.shares[f] = share;
-                self.timelines[f].push((self.now, share));
+                let timeline = &mut self.timelines[f];
+                match timeline.last_mut() {
+                    Some(last) if last.0 == self.now => last.1 = share,
+                    _ => timeline.push((self.now, share)),
+                }
             }
         }
         let impacted = self.shares.iter().any(|&s| s > EPSILON);

@@ -28,7 +28,11 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
         ));
     }
     let seconds = humantime::parse_duration(trimmed)
-        .map_err(|e| format!("\"{text}\" is not a duration ({e}); write one such as \"30s\", \"5m\" or \"1h30m\""))?
+        .map_err(|e| {
+            format!(
+                "\"{text}\" is not a duration ({e}); write one such as \"30s\", \"5m\" or \"1h30m\""
+            )
+        })?
         .as_secs_f64();
     if seconds > MAX_DURATION_S {
         return Err(format!(
@@ -218,7 +222,12 @@ impl Heartbeat {
 
 impl fmt::Display for Heartbeat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "heartbeat every {}, dead after {} of silence", human(self.keepalive), human(self.dead_time))
+        write!(
+            f,
+            "heartbeat every {}, dead after {} of silence",
+            human(self.keepalive),
+            human(self.dead_time)
+        )
     }
 }
 

@@ -89,7 +89,9 @@ fn distribution_from_table(table: &RawDistTable) -> Result<Distribution, String>
     }
     let dist = match table.dist.as_str() {
         "fixed" => Distribution::Fixed(get("value", &table.value)?),
-        "uniform" => Distribution::Uniform { min: get("min", &table.min)?, max: get("max", &table.max)? },
+        "uniform" => {
+            Distribution::Uniform { min: get("min", &table.min)?, max: get("max", &table.max)? }
+        }
         "triangular" => Distribution::Triangular {
             min: get("min", &table.min)?,
             mode: get("mode", &table.mode)?,
@@ -106,9 +108,7 @@ fn distribution_from_table(table: &RawDistTable) -> Result<Distribution, String>
 
 fn check_distribution_order(dist: &Distribution) -> Result<(), String> {
     match *dist {
-        Distribution::Uniform { min, max } if min > max => {
-            Err("'min' is larger than 'max'".into())
-        }
+        Distribution::Uniform { min, max } if min > max => Err("'min' is larger than 'max'".into()),
         Distribution::Triangular { min, mode, max } if !(min <= mode && mode <= max) => {
             Err("a triangular distribution needs min <= mode <= max".into())
         }
@@ -120,6 +120,12 @@ fn check_distribution_order(dist: &Distribution) -> Result<(), String> {
         }
         _ => Ok(()),
     }
+}
+
+/// The site all the members stand in, if they share one.
+fn common_site(members: &[ElementId], elements: &[Element]) -> Option<ElementId> {
+    let first = elements.get(*members.first()?)?.site?;
+    members.iter().all(|&m| elements.get(m).and_then(|e| e.site) == Some(first)).then_some(first)
 }
 
 /// Names known so far, by namespace, with where they were declared.
@@ -206,6 +212,9 @@ impl<'a> Checker<'a> {
                 self.resolve_group(group, raw_group, &mechanisms);
             }
         }
+        for group in groups.iter_mut().filter(|g| g.service.is_none()) {
+            group.site = common_site(&group.members, &elements);
+        }
         let routes = self.routes(&raw.route);
         let entries = self.entries(&raw.entry, &mechanisms);
         let flows = self.flows(&raw.flow, &services, &layers, &mechanisms);
@@ -291,7 +300,12 @@ impl<'a> Checker<'a> {
                 let kinds = ["pool", "failover", "replicated-db", "entry-failover"];
                 let hint = suggestion(other, kinds)
                     .or(Some("expected pool, failover, replicated-db or entry-failover".into()));
-                self.report(raw.kind.span(), "kind", format!("unknown mechanism kind \"{other}\""), hint);
+                self.report(
+                    raw.kind.span(),
+                    "kind",
+                    format!("unknown mechanism kind \"{other}\""),
+                    hint,
+                );
                 return None;
             }
         };
@@ -392,7 +406,12 @@ impl<'a> Checker<'a> {
             Some(v) if *v.get_ref() > 0.0 && *v.get_ref() <= 1.0 => *v.get_ref(),
             Some(v) => {
                 let message = format!("{} is not a share of requests", v.get_ref());
-                self.report(v.span(), "down_at", message, Some("use a ratio above 0, up to 1".into()));
+                self.report(
+                    v.span(),
+                    "down_at",
+                    message,
+                    Some("use a ratio above 0, up to 1".into()),
+                );
                 0.5
             }
         }
@@ -429,7 +448,12 @@ impl<'a> Checker<'a> {
         true
     }
 
-    fn declare_element(&mut self, elements: &mut Vec<Element>, raw: &RawElement, kind: ElementKind) {
+    fn declare_element(
+        &mut self,
+        elements: &mut Vec<Element>,
+        raw: &RawElement,
+        kind: ElementKind,
+    ) {
         // Every declared element gets a slot so that indices match the raw lists
         if self.claim(&raw.id) {
             self.names.elements.insert(raw.id.get_ref().clone(), elements.len());
@@ -450,7 +474,10 @@ impl<'a> Checker<'a> {
             return Some(e);
         }
         let what = if self.names.groups.contains_key(raw.get_ref()) {
-            format!("'{}' is a group; '{key}' takes sites, links, devices, power or racks", raw.get_ref())
+            format!(
+                "'{}' is a group; '{key}' takes sites, links, devices, power or racks",
+                raw.get_ref()
+            )
         } else {
             format!("unknown element '{}'", raw.get_ref())
         };
@@ -487,7 +514,12 @@ impl<'a> Checker<'a> {
         match kind {
             ElementKind::Site => {
                 if raw.site.is_some() || !raw.sites.is_empty() {
-                    self.report(raw.id.span(), "site", "a site does not stand in a site".into(), None);
+                    self.report(
+                        raw.id.span(),
+                        "site",
+                        "a site does not stand in a site".into(),
+                        None,
+                    );
                 }
             }
             ElementKind::Link => {
@@ -525,7 +557,8 @@ impl<'a> Checker<'a> {
             Some(&m) if m != usize::MAX => Some(m),
             Some(_) => None,
             None => {
-                let hint = suggestion(raw.get_ref(), self.names.mechanisms.keys().map(String::as_str));
+                let hint =
+                    suggestion(raw.get_ref(), self.names.mechanisms.keys().map(String::as_str));
                 let message = format!("unknown mechanism '{}'", raw.get_ref());
                 self.report(raw.span(), key, message, hint);
                 None
@@ -547,7 +580,8 @@ impl<'a> Checker<'a> {
         }
         self.names.services.insert(id.clone(), index);
         let layer = self.names.layers.get(raw.layer.get_ref()).copied().unwrap_or_else(|| {
-            let hint = suggestion(raw.layer.get_ref(), self.names.layers.keys().map(String::as_str));
+            let hint =
+                suggestion(raw.layer.get_ref(), self.names.layers.keys().map(String::as_str));
             let message = format!("unknown layer '{}'", raw.layer.get_ref());
             self.report(raw.layer.span(), "layer", message, hint);
             0
@@ -616,6 +650,7 @@ impl<'a> Checker<'a> {
             via: Vec::new(),
             read_mechanism: None,
             service: Some((index, usize::MAX)),
+            site: None,
         });
     }
 
@@ -633,6 +668,7 @@ impl<'a> Checker<'a> {
             via: Vec::new(),
             read_mechanism: None,
             service: None,
+            site: None,
         });
     }
 
@@ -657,18 +693,25 @@ impl<'a> Checker<'a> {
                 group.bring_up = Some((dist, raw.bring_up_source.clone()));
             }
             (None, false) => {
-                let message = "a group with spares needs 'bring_up', the time to bring one into service";
+                let message =
+                    "a group with spares needs 'bring_up', the time to bring one into service";
                 self.report(raw.id.span(), "bring_up", message.into(), None);
             }
             (Some(b), true) => {
-                self.report(b.0.span(), "bring_up", "the group has no spare to bring up".into(), None);
+                self.report(
+                    b.0.span(),
+                    "bring_up",
+                    "the group has no spare to bring up".into(),
+                    None,
+                );
             }
             (None, true) => {}
         }
         if let Some(m) = mechanisms.get(group.mechanism)
             && matches!(m.kind, MechanismKind::EntryFailover { .. })
         {
-            let message = format!("'{}' moves users between entry points; a group cannot use it", m.id);
+            let message =
+                format!("'{}' moves users between entry points; a group cannot use it", m.id);
             self.report(raw.mechanism.span(), "mechanism", message, None);
         }
     }
@@ -683,15 +726,20 @@ impl<'a> Checker<'a> {
         for (s, raw_service) in raw.iter().enumerate() {
             self.resolve_service_refs(raw_service, &mut services[s]);
             for deployment in &raw_service.at {
-                let group_id = format!("{}-{}", raw_service.id.get_ref(), deployment.site.get_ref());
+                let group_id =
+                    format!("{}-{}", raw_service.id.get_ref(), deployment.site.get_ref());
                 let Some(&g) = self.names.groups.get(&group_id) else { continue };
-                let Some(site) = self.site_ref(&deployment.site, "site", elements) else { continue };
+                let Some(site) = self.site_ref(&deployment.site, "site", elements) else {
+                    continue;
+                };
                 if services[s].deployment_at(site).is_some() {
-                    let message = format!("service '{}' is deployed twice at this site", services[s].id);
+                    let message =
+                        format!("service '{}' is deployed twice at this site", services[s].id);
                     self.report(deployment.site.span(), "site", message, None);
                 }
                 services[s].deployments.push((site, g));
                 groups[g].service = Some((s, site));
+                groups[g].site = Some(site);
                 groups[g].read_mechanism = services[s].read_mechanism;
                 let mut needs = vec![site];
                 for n in &deployment.needs {
@@ -720,7 +768,8 @@ impl<'a> Checker<'a> {
             match self.names.elements.get(site.get_ref()) {
                 Some(&e) if deployed => service.primary_site = Some(e),
                 _ => {
-                    let message = format!("service '{}' is not deployed at '{}'", service.id, site.get_ref());
+                    let message =
+                        format!("service '{}' is not deployed at '{}'", service.id, site.get_ref());
                     self.report(site.span(), "primary_site", message, None);
                 }
             }
@@ -755,7 +804,8 @@ impl<'a> Checker<'a> {
         for route in raw {
             let from = self.element_ref(&route.from, "from");
             let to = self.element_ref(&route.to, "to");
-            let needs: Vec<Ref> = route.needs.iter().filter_map(|n| self.any_ref(n, "needs")).collect();
+            let needs: Vec<Ref> =
+                route.needs.iter().filter_map(|n| self.any_ref(n, "needs")).collect();
             let (Some(from), Some(to)) = (from, to) else { continue };
             if routes.insert((from, to), needs).is_some() {
                 let key = format!("{} -> {}", route.from.get_ref(), route.to.get_ref());
@@ -768,7 +818,12 @@ impl<'a> Checker<'a> {
     fn entries(&mut self, raw: &[RawEntry], mechanisms: &[Mechanism]) -> Vec<Entry> {
         for (i, entry) in raw.iter().enumerate() {
             if self.names.entries.insert(entry.id.get_ref().clone(), i).is_some() {
-                self.report(entry.id.span(), entry.id.get_ref(), "entry declared twice".into(), None);
+                self.report(
+                    entry.id.span(),
+                    entry.id.get_ref(),
+                    "entry declared twice".into(),
+                    None,
+                );
             }
         }
         raw.iter().map(|entry| self.entry(entry, mechanisms)).collect()
@@ -780,8 +835,14 @@ impl<'a> Checker<'a> {
         if let Some(m) = failover.and_then(|m| mechanisms.get(m))
             && !matches!(m.kind, MechanismKind::EntryFailover { .. })
         {
-            let message = format!("'{}' is a {} mechanism, not an entry-failover one", m.id, m.kind.name());
-            self.report(raw.failover.as_ref().map_or(0..0, |f| f.span()), "failover", message, None);
+            let message =
+                format!("'{}' is a {} mechanism, not an entry-failover one", m.id, m.kind.name());
+            self.report(
+                raw.failover.as_ref().map_or(0..0, |f| f.span()),
+                "failover",
+                message,
+                None,
+            );
         }
         let fallback = raw.fallback.iter().filter_map(|f| self.entry_ref(f, "fallback")).collect();
         Entry {
@@ -815,7 +876,8 @@ impl<'a> Checker<'a> {
         for flow in raw {
             let Some(flow) = self.flow(flow, services, layers, mechanisms) else { continue };
             if flows.iter().any(|f| f.id == flow.id || f.business == flow.business) {
-                let at = raw.iter().find(|r| *r.id.get_ref() == flow.id).map_or(0..0, |r| r.id.span());
+                let at =
+                    raw.iter().find(|r| *r.id.get_ref() == flow.id).map_or(0..0, |r| r.id.span());
                 let message = format!("a second flow of business '{}'", flow.business.name());
                 let hint = "drillsim grades one flow per business class".to_owned();
                 self.report(at, &flow.id, message, Some(hint));
@@ -823,7 +885,10 @@ impl<'a> Checker<'a> {
             flows.push(flow);
         }
         if flows.is_empty() && raw.is_empty() {
-            self.problems.push(Problem::whole_file(&self.file.label, "no [[flow]]: a topology needs at least one business flow".into()));
+            self.problems.push(Problem::whole_file(
+                &self.file.label,
+                "no [[flow]]: a topology needs at least one business flow".into(),
+            ));
         }
         flows
     }
@@ -879,16 +944,25 @@ impl<'a> Checker<'a> {
         }
         for (step, text) in path.iter().zip(&raw.path) {
             let service = &services[step.service];
-            let is_db = matches!(mechanisms.get(service.mechanism).map(|m| &m.kind), Some(MechanismKind::ReplicatedDb { .. }));
+            let is_db = matches!(
+                mechanisms.get(service.mechanism).map(|m| &m.kind),
+                Some(MechanismKind::ReplicatedDb { .. })
+            );
             if text.get_ref().contains('/') && !is_db {
-                let message = format!("'{}' is not a replicated database; only databases take /read or /write", service.id);
+                let message = format!(
+                    "'{}' is not a replicated database; only databases take /read or /write",
+                    service.id
+                );
                 self.report(text.span(), "path", message, None);
             }
         }
         let reaches_db = path.iter().any(|s| {
             let service = &services[s.service];
             let by_layer = layers.get(service.layer).is_some_and(|l| l.id == "database");
-            let by_mechanism = matches!(mechanisms.get(service.mechanism).map(|m| &m.kind), Some(MechanismKind::ReplicatedDb { .. }));
+            let by_mechanism = matches!(
+                mechanisms.get(service.mechanism).map(|m| &m.kind),
+                Some(MechanismKind::ReplicatedDb { .. })
+            );
             by_layer || by_mechanism
         });
         if !reaches_db {
@@ -925,7 +999,12 @@ impl<'a> Checker<'a> {
         }
         if !raw.is_empty() && (total - 1.0).abs() > 1e-6 {
             let message = format!("shares add up to {total}, not 1");
-            self.report(raw[0].share.span(), key, message, Some("make the shares add up to 1".into()));
+            self.report(
+                raw[0].share.span(),
+                key,
+                message,
+                Some("make the shares add up to 1".into()),
+            );
         }
         shares
     }
@@ -934,16 +1013,31 @@ impl<'a> Checker<'a> {
         let mut runbooks: Vec<Runbook> = Vec::new();
         for runbook in raw {
             if runbooks.iter().any(|r| r.id == *runbook.id.get_ref()) {
-                self.report(runbook.id.span(), runbook.id.get_ref(), "runbook declared twice".into(), None);
+                self.report(
+                    runbook.id.span(),
+                    runbook.id.get_ref(),
+                    "runbook declared twice".into(),
+                    None,
+                );
             }
             let trigger = self.element_ref(&runbook.trigger, "trigger");
             let from = self.site_ref(&runbook.switch.from, "from", elements);
             let to = self.site_ref(&runbook.switch.to, "to", elements);
             if from.is_some() && from == to {
-                self.report(runbook.switch.to.span(), "to", "a switch goes to another site".into(), None);
+                self.report(
+                    runbook.switch.to.span(),
+                    "to",
+                    "a switch goes to another site".into(),
+                    None,
+                );
             }
             if runbook.step.is_empty() {
-                self.report(runbook.id.span(), "step", "a runbook needs at least one step".into(), None);
+                self.report(
+                    runbook.id.span(),
+                    "step",
+                    "a runbook needs at least one step".into(),
+                    None,
+                );
             }
             let steps = runbook.step.iter().map(|s| RunbookStep {
                 id: s.id.get_ref().clone(),
@@ -1006,7 +1100,8 @@ impl<'a> Checker<'a> {
                     Node::Group(g) => groups[g].id.clone(),
                 };
                 let at = self.names.declared.get(&id).copied().unwrap_or(0);
-                let message = format!("'{id}' depends on itself through a cycle of needs, members or via");
+                let message =
+                    format!("'{id}' depends on itself through a cycle of needs, members or via");
                 self.problems.push(self.file.problem_at(at, Some(&id), message));
                 return (graph, (0..elements.len()).collect(), (0..groups.len()).collect());
             }

@@ -212,6 +212,9 @@ pub struct Group {
     pub read_mechanism: Option<MechanismId>,
     /// The service and site this group deploys, when it is a deployment.
     pub service: Option<(ServiceId, ElementId)>,
+    /// The site the group's mechanism runs in, when all its members share one: a
+    /// mechanism lost with its site detects nothing.
+    pub site: Option<ElementId>,
 }
 
 impl Group {
@@ -290,8 +293,9 @@ pub struct Flow {
     pub entries: Vec<(EntryId, f64)>,
 }
 
-/// A manual runbook: started when its trigger element is lost, it moves every layer
-/// from one site to another once its last step is done.
+/// A manual runbook: started when its trigger element is lost while its target site is
+/// up, it moves every layer from one site to another once its last step is done; it is
+/// abandoned if the trigger comes back or the target is lost before then.
 #[derive(Debug, Clone)]
 pub struct Runbook {
     pub id: String,

@@ -1,0 +1,17 @@
+//! Exit codes of the `drillsim` binary, in one place.
+
+/// Every drill ran and every expectation held.
+pub const SUCCESS: u8 = 0;
+/// Every drill ran, and at least one expectation of the manual did not hold.
+pub const EXPECTATION_NOT_MET: u8 = 1;
+/// Bad input or usage: nothing was simulated and nothing was written.
+pub const BAD_INPUT: u8 = 2;
+/// The reports could not be written (disk full, no permission, ...).
+pub const WRITE_FAILED: u8 = 3;
+
+/// The exit codes as `--help` lists them.
+pub const HELP: &str = "Exit codes:
+  0  every drill ran and every expectation held
+  1  every drill ran; at least one expectation did not hold (see the reports' findings)
+  2  bad input or usage: nothing simulated, nothing written
+  3  the reports could not be written";

@@ -1,0 +1,184 @@
+//! The report for people: the manual's answer beside the simulated outcome.
+
+use std::fmt::Write as _;
+
+use super::Report;
+use crate::timing::human;
+
+fn percent(share: f64) -> String {
+    let pct = share * 100.0;
+    if pct == 0.0 || pct >= 10.0 || (pct - pct.round()).abs() < 1e-9 {
+        format!("{pct:.0} %")
+    } else {
+        format!("{pct:.1} %")
+    }
+}
+
+fn grade(g: Option<u8>) -> String {
+    g.map_or("below the bar".to_owned(), |g| format!("grade {g}"))
+}
+
+/// Renders a report as Markdown.
+pub fn render(report: &Report) -> String {
+    let mut md = String::new();
+    header(&mut md, report);
+    outcome(&mut md, report);
+    expectations(&mut md, report);
+    findings(&mut md, report);
+    run(&mut md, report);
+    assumptions(&mut md, report);
+    reproduce(&mut md, report);
+    md
+}
+
+fn header(md: &mut String, r: &Report) {
+    let verdict = if r.expectation.met {
+        "the manual's answer holds in the simulation"
+    } else {
+        "the manual's answer does NOT hold in the simulation (see the findings)"
+    };
+    let _ = writeln!(md, "# {}: {}\n", r.drill.id, r.drill.title);
+    let _ = writeln!(md, "- Manual: {}", r.drill.clause);
+    let _ = writeln!(md, "- The manual's answer: \"{}\"", r.drill.answer);
+    let _ = writeln!(md, "- Verdict: **{verdict}**");
+    let _ = writeln!(md, "- Topology: {} ({})", r.topology.id, r.topology.title);
+    if !r.drill.note.is_empty() {
+        let _ = writeln!(md, "- Note: {}", r.drill.note);
+    }
+    let _ = writeln!(md, "\nFaults injected:\n");
+    for f in &r.faults {
+        let until = f.duration_s.map_or(String::new(), |d| format!(", back after {}", human(d)));
+        let _ = writeln!(
+            md,
+            "- at {}: {} `{}` ({}){until}",
+            human(f.at_s),
+            f.action,
+            f.target,
+            f.target_name
+        );
+    }
+}
+
+fn outcome(md: &mut String, r: &Report) {
+    let _ = writeln!(md, "\n## Simulated outcome ({} runs, seed {})\n", r.runs, r.seed);
+    let _ = writeln!(
+        md,
+        "| business | peak failing share P50 / P95 | impact duration P50 / P95 | Art. 4 grade P50 / P95 |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|");
+    for (name, b) in &r.businesses {
+        let _ = writeln!(
+            md,
+            "| {name} | {} / {} | {} / {} | {} / {} |",
+            percent(b.peak_impact.p50),
+            percent(b.peak_impact.p95),
+            human(b.impact_duration_s.p50),
+            human(b.impact_duration_s.p95),
+            grade(b.grade.p50),
+            grade(b.grade.p95),
+        );
+    }
+    let rt = &r.recovery_time_s;
+    let _ = writeln!(
+        md,
+        "\nRecovery time (first fault to every business back): P50 {}, P95 {}, P99 {}, max {}.",
+        human(rt.p50),
+        human(rt.p95),
+        human(rt.p99),
+        human(rt.max)
+    );
+    if let Some(d) = &r.detection_time_s {
+        let _ = writeln!(
+            md,
+            "Detection (first mechanism or person to notice): P50 {}, P95 {}.",
+            human(d.p50),
+            human(d.p95)
+        );
+    }
+    if r.unrecovered_runs > 0 {
+        let _ = writeln!(
+            md,
+            "Runs not recovered by the horizon of {}: {}.",
+            human(r.horizon_s),
+            r.unrecovered_runs
+        );
+    }
+    let causes: Vec<String> = r
+        .recovered_by
+        .iter()
+        .map(|c| format!("{} ({})", c.cause, percent(c.share_of_runs)))
+        .collect();
+    let _ = writeln!(md, "Recovered by: {}.", causes.join(", "));
+}
+
+fn expectations(md: &mut String, r: &Report) {
+    let _ = writeln!(md, "\n## The manual's answer, checked\n");
+    if r.expectation.checks.is_empty() {
+        let _ = writeln!(md, "The drill states no checkable expectation.");
+        return;
+    }
+    let _ = writeln!(md, "| check | must hold in | held in | outcome |");
+    let _ = writeln!(md, "|---|---|---|---|");
+    for c in &r.expectation.checks {
+        let outcome = if c.met { "holds" } else { "**does not hold**" };
+        let _ = writeln!(
+            md,
+            "| {} | {} of runs | {} of runs | {outcome} |",
+            c.check,
+            percent(c.required_share_of_runs),
+            percent(c.held_share_of_runs)
+        );
+    }
+}
+
+fn findings(md: &mut String, r: &Report) {
+    let _ = writeln!(md, "\n## Findings\n");
+    if r.findings.is_empty() {
+        let _ = writeln!(md, "None: no graded incident and every expectation holds.");
+    }
+    for f in &r.findings {
+        let _ = writeln!(md, "- {f}");
+    }
+}
+
+fn run(md: &mut String, r: &Report) {
+    let run = &r.representative_run;
+    let _ = writeln!(md, "\n## The median run (run {})\n", run.run);
+    let _ = writeln!(md, "![failing share over time](timeline.svg)\n");
+    match (run.recovery_time_s, &run.recovered_by) {
+        (Some(t), Some(by)) => {
+            let _ = writeln!(md, "Recovered after {} by {by}.\n", human(t));
+        }
+        _ => {
+            let _ = writeln!(md, "Not recovered by the horizon.\n");
+        }
+    }
+    let _ = writeln!(md, "| simulated time | event |");
+    let _ = writeln!(md, "|---|---|");
+    for e in &run.events {
+        let _ = writeln!(md, "| {} | {} |", human(e.t_s), e.event);
+    }
+    let _ = writeln!(md, "\nFailing share by business (from that time on):\n");
+    for (business, points) in &run.timeline {
+        let steps: Vec<String> =
+            points.iter().map(|[t, s]| format!("{}: {}", human(*t), percent(*s))).collect();
+        let _ = writeln!(md, "- {business}: {}", steps.join(" → "));
+    }
+}
+
+fn assumptions(md: &mut String, r: &Report) {
+    let _ = writeln!(md, "\n## Assumptions (timing parameters of the topology)\n");
+    let _ = writeln!(md, "| parameter | value | source |");
+    let _ = writeln!(md, "|---|---|---|");
+    for a in &r.assumptions {
+        let _ = writeln!(md, "| {} | {} | {} |", a.name, a.value, a.source);
+    }
+}
+
+fn reproduce(md: &mut String, r: &Report) {
+    let _ = writeln!(md, "\n## Reproduce\n");
+    let _ = writeln!(md, "- drillsim {}, seed {}, {} runs", r.version, r.seed, r.runs);
+    let _ = writeln!(md, "- drill `{}` sha256 `{}`", r.drill.file, r.drill.sha256);
+    let _ = writeln!(md, "- topology `{}` sha256 `{}`", r.topology.file, r.topology.sha256);
+    let _ = writeln!(md, "- command: `{}`", r.command);
+}

@@ -1,0 +1,482 @@
+//! The report of a drill: what the manual promises beside what the simulation found.
+//!
+//! A [`Report`] is built once from a drill's [`Outcome`] and written three ways into
+//! the drill's own directory: `report.json` for tools, `report.md` for people and
+//! `timeline.svg`, the failing share of each business over the median run. Nothing in
+//! a report depends on the wall clock, the machine or the output directory, so the
+//! same inputs and seed give byte-identical files.
+
+mod markdown;
+mod plot;
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::drill::{Cause, Drill};
+use crate::monte_carlo::{Outcome, Percentiles};
+use crate::simulation::Happening;
+use crate::timing::human;
+use crate::topology::Topology;
+
+pub use markdown::render as markdown;
+pub use plot::timeline_svg;
+
+/// How a report can be reproduced: everything that went into it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Provenance {
+    pub seed: u64,
+    pub runs: u32,
+    pub version: String,
+    /// The command that writes this report again, byte for byte.
+    pub command: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub drill: DrillInfo,
+    pub topology: TopologyInfo,
+    pub seed: u64,
+    pub runs: u32,
+    pub version: String,
+    pub command: String,
+    pub horizon_s: f64,
+    pub faults: Vec<FaultInfo>,
+    pub expectation: ExpectationInfo,
+    pub businesses: BTreeMap<String, BusinessInfo>,
+    pub recovery_time_s: Percentiles,
+    pub unrecovered_runs: u32,
+    pub detection_time_s: Option<Percentiles>,
+    pub recovered_by: Vec<CauseShare>,
+    pub representative_run: RunInfo,
+    pub findings: Vec<String>,
+    pub assumptions: Vec<Assumption>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DrillInfo {
+    pub id: String,
+    pub title: String,
+    pub clause: String,
+    pub answer: String,
+    pub note: String,
+    pub file: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TopologyInfo {
+    pub id: String,
+    pub title: String,
+    pub file: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FaultInfo {
+    pub at_s: f64,
+    pub action: String,
+    pub target: String,
+    pub target_name: String,
+    pub duration_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpectationInfo {
+    pub met: bool,
+    pub checks: Vec<CheckInfo>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckInfo {
+    pub check: String,
+    pub required_share_of_runs: f64,
+    pub held_share_of_runs: f64,
+    pub met: bool,
+}
+
+/// A pair of percentiles of one figure.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct P50P95<T> {
+    pub p50: T,
+    pub p95: T,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BusinessInfo {
+    pub flow: String,
+    /// Largest failing share over the run (ratio 0-1).
+    pub peak_impact: P50P95<f64>,
+    /// Total time with some requests failing [seconds].
+    pub impact_duration_s: P50P95<f64>,
+    /// Art. 4 grade (1 most severe), null below the bar.
+    pub grade: P50P95<Option<u8>>,
+    /// Share of runs ending below the bar ("none") or at each grade.
+    pub grade_share_of_runs: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CauseShare {
+    pub cause: String,
+    pub share_of_runs: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    pub run: u32,
+    pub recovery_time_s: Option<f64>,
+    pub recovered_by: Option<String>,
+    pub events: Vec<EventInfo>,
+    /// Per business: [time (s), failing share (0-1)] steps.
+    pub timeline: BTreeMap<String, Vec<[f64; 2]>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventInfo {
+    pub t_s: f64,
+    pub event: String,
+}
+
+/// A timing parameter the outcome rests on, with where its value comes from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assumption {
+    pub name: String,
+    pub value: String,
+    pub source: String,
+}
+
+/// Rounds to the millisecond (or to 1e-6 for shares) so that reports stay readable.
+fn round(value: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (value * scale).round() / scale
+}
+
+fn round_percentiles(p: Percentiles) -> Percentiles {
+    Percentiles {
+        p50: round(p.p50, 3),
+        p95: round(p.p95, 3),
+        p99: round(p.p99, 3),
+        max: round(p.max, 3),
+    }
+}
+
+impl Report {
+    /// Builds the report of one drill from its outcome.
+    pub fn build(
+        topology: &Topology,
+        drill: &Drill,
+        outcome: &Outcome,
+        provenance: &Provenance,
+    ) -> Report {
+        let (index, trial) = &outcome.representative;
+        let summary = crate::monte_carlo::summarise(topology, trial);
+        let cause_label =
+            |c: Option<Cause>| c.map_or("nothing to recover".to_owned(), |c| c.label(topology));
+        Report {
+            drill: DrillInfo {
+                id: drill.id.clone(),
+                title: drill.title.clone(),
+                clause: drill.clause.clone(),
+                answer: drill.answer.clone(),
+                note: drill.note.clone(),
+                file: drill.file.label.clone(),
+                sha256: drill.file.sha256.clone(),
+            },
+            topology: TopologyInfo {
+                id: topology.id.clone(),
+                title: topology.title.clone(),
+                file: topology.file.label.clone(),
+                sha256: topology.file.sha256.clone(),
+            },
+            seed: provenance.seed,
+            runs: provenance.runs,
+            version: provenance.version.clone(),
+            command: provenance.command.clone(),
+            horizon_s: drill.horizon,
+            faults: faults(topology, drill),
+            expectation: ExpectationInfo {
+                met: outcome.met(),
+                checks: outcome
+                    .checks
+                    .iter()
+                    .map(|c| CheckInfo {
+                        check: c.text.clone(),
+                        required_share_of_runs: c.required,
+                        held_share_of_runs: round(c.held, 6),
+                        met: c.met,
+                    })
+                    .collect(),
+            },
+            businesses: businesses(topology, outcome),
+            recovery_time_s: round_percentiles(outcome.recovery),
+            unrecovered_runs: outcome.unrecovered,
+            detection_time_s: outcome.detection.map(round_percentiles),
+            recovered_by: outcome
+                .recovered_by
+                .iter()
+                .map(|&(c, share)| CauseShare {
+                    cause: cause_label(c),
+                    share_of_runs: round(share, 6),
+                })
+                .collect(),
+            representative_run: RunInfo {
+                run: *index,
+                recovery_time_s: summary.recovery.map(|r| round(r, 3)),
+                recovered_by: summary.recovery.map(|_| cause_label(summary.recovered_by)),
+                events: trial
+                    .log
+                    .iter()
+                    .map(|line| EventInfo {
+                        t_s: round(line.t, 3),
+                        event: describe(topology, &line.what),
+                    })
+                    .collect(),
+                timeline: topology
+                    .flows
+                    .iter()
+                    .zip(&trial.timelines)
+                    .map(|(flow, steps)| {
+                        let points =
+                            steps.iter().map(|&(t, s)| [round(t, 3), round(s, 6)]).collect();
+                        (flow.business.name().to_owned(), points)
+                    })
+                    .collect(),
+            },
+            findings: findings(topology, drill, outcome),
+            assumptions: assumptions(topology),
+        }
+    }
+
+    /// Writes `report.json`, `report.md` and `timeline.svg` into `<out>/<drill id>/`,
+    /// replacing an earlier report only once the new one is complete.
+    pub fn write(&self, out: &Path) -> io::Result<PathBuf> {
+        std::fs::create_dir_all(out)?;
+        let target = out.join(&self.drill.id);
+        let staging = out.join(format!(".{}.partial-{}", self.drill.id, std::process::id()));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging)?;
+        }
+        std::fs::create_dir(&staging)?;
+        let written = self.write_files(&staging).and_then(|()| replace_dir(&staging, &target));
+        if written.is_err() {
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        written.map(|()| target)
+    }
+
+    fn write_files(&self, dir: &Path) -> io::Result<()> {
+        let mut json = serde_json::to_string_pretty(self).map_err(io::Error::other)?;
+        json.push('\n');
+        std::fs::write(dir.join("report.json"), json)?;
+        std::fs::write(dir.join("report.md"), markdown(self))?;
+        std::fs::write(dir.join("timeline.svg"), timeline_svg(self).map_err(io::Error::other)?)?;
+        Ok(())
+    }
+}
+
+/// Puts a finished directory in place of an older one.
+fn replace_dir(staging: &Path, target: &Path) -> io::Result<()> {
+    if target.exists() {
+        let old = target.with_extension(format!("old-{}", std::process::id()));
+        std::fs::rename(target, &old)?;
+        std::fs::rename(staging, target)?;
+        std::fs::remove_dir_all(&old)
+    } else {
+        std::fs::rename(staging, target)
+    }
+}
+
+fn faults(topology: &Topology, drill: &Drill) -> Vec<FaultInfo> {
+    drill
+        .faults
+        .iter()
+        .map(|f| FaultInfo {
+            at_s: f.at,
+            action: f.action.name().to_owned(),
+            target: topology.elements[f.target].id.clone(),
+            target_name: topology.elements[f.target].name.clone(),
+            duration_s: f.duration,
+        })
+        .collect()
+}
+
+fn businesses(topology: &Topology, outcome: &Outcome) -> BTreeMap<String, BusinessInfo> {
+    let mut map = BTreeMap::new();
+    for (flow, stats) in topology.flows.iter().zip(&outcome.flows) {
+        let grade_share = (0..6)
+            .filter(|&g| stats.grade_share[g] > 0.0)
+            .map(|g| {
+                let name = if g == 0 { "none".to_owned() } else { format!("grade {g}") };
+                (name, round(stats.grade_share[g], 6))
+            })
+            .collect();
+        let info = BusinessInfo {
+            flow: flow.id.clone(),
+            peak_impact: P50P95 { p50: round(stats.peak.p50, 6), p95: round(stats.peak.p95, 6) },
+            impact_duration_s: P50P95 {
+                p50: round(stats.impact_duration.p50, 3),
+                p95: round(stats.impact_duration.p95, 3),
+            },
+            grade: P50P95 {
+                p50: stats.grade_p50.map(|g| g.number()),
+                p95: stats.grade_p95.map(|g| g.number()),
+            },
+            grade_share_of_runs: grade_share,
+        };
+        map.insert(flow.business.name().to_owned(), info);
+    }
+    map
+}
+
+/// One event of a run, as a sentence.
+pub fn describe(topology: &Topology, what: &Happening) -> String {
+    let element = |e: usize| format!("{} ({})", topology.elements[e].id, topology.elements[e].name);
+    let group = |g: usize| topology.groups[g].id.clone();
+    match *what {
+        Happening::Fault { action, target } => {
+            format!("fault: {} {}", action.name(), element(target))
+        }
+        Happening::Restored { target } => format!("{} back", topology.elements[target].id),
+        Happening::Detected { group: g, member, mechanism } => format!(
+            "{} declares {} dead in {}",
+            topology.mechanisms[mechanism].id,
+            topology.elements[member].id,
+            group(g)
+        ),
+        Happening::TookOver { group: g, member } => {
+            format!("{} takes over in {}", topology.elements[member].id, group(g))
+        }
+        Happening::NoCandidate { group: g } => {
+            format!("no healthy member left to take over in {}", group(g))
+        }
+        Happening::SpareUp { group: g } => format!("spare brought into service in {}", group(g)),
+        Happening::EntryMoved { entry, stranded: false } => {
+            format!("users of entry point {} moved to its fallbacks", topology.entries[entry].id)
+        }
+        Happening::EntryMoved { entry, stranded: true } => format!(
+            "entry point {} taken out, but no fallback is healthy: its users stay",
+            topology.entries[entry].id
+        ),
+        Happening::EntryBack { entry } => {
+            format!("users back at entry point {}", topology.entries[entry].id)
+        }
+        Happening::RunbookStarted { runbook } => {
+            format!("runbook {} started", topology.runbooks[runbook].id)
+        }
+        Happening::RunbookStep { runbook, step } => {
+            let book = &topology.runbooks[runbook];
+            format!(
+                "runbook {}: step '{}' done ({})",
+                book.id, book.steps[step].id, book.steps[step].title
+            )
+        }
+        Happening::RunbookAborted { runbook } => {
+            format!("runbook {} abandoned", topology.runbooks[runbook].id)
+        }
+        Happening::Switched { runbook } => {
+            let book = &topology.runbooks[runbook];
+            format!(
+                "switchover complete: {} now serves what {} served",
+                topology.elements[book.to].id, topology.elements[book.from].id
+            )
+        }
+    }
+}
+
+fn findings(topology: &Topology, drill: &Drill, outcome: &Outcome) -> Vec<String> {
+    let mut findings = Vec::new();
+
+    // Expectations the simulation refutes, with what happened instead
+    for check in outcome.checks.iter().filter(|c| !c.met) {
+        findings.push(format!(
+            "the manual's answer does not hold as checked: '{}' held in {:.1} % of runs, {:.1} % required",
+            check.text,
+            check.held * 100.0,
+            check.required * 100.0
+        ));
+    }
+    if outcome.checks.iter().any(|c| !c.met) {
+        let causes: Vec<String> = outcome
+            .recovered_by
+            .iter()
+            .map(|&(c, s)| {
+                let label = c.map_or("nothing to recover".to_owned(), |c| c.label(topology));
+                format!("{label} in {:.1} %", s * 100.0)
+            })
+            .collect();
+        findings.push(format!("recovery was credited to: {}", causes.join(", ")));
+    }
+
+    // Graded outcomes: what the company's own rules make of this drill
+    for stats in &outcome.flows {
+        if let Some(grade) = stats.grade_p50.or(stats.grade_p95) {
+            let at =
+                if stats.grade_p50.is_some() { "in the median run" } else { "in 1 run out of 20" };
+            findings.push(format!(
+                "{}: a grade-{} incident under Art. 4 {at} (peak {:.0} % failing, impact {} at P50, {} at P95)",
+                stats.business.name(),
+                grade.number(),
+                stats.peak.p50.max(stats.peak.p95) * 100.0,
+                human(stats.impact_duration.p50),
+                human(stats.impact_duration.p95),
+            ));
+        }
+    }
+    if outcome.unrecovered > 0 {
+        findings.push(format!(
+            "{} of {} runs had not recovered by the horizon of {}",
+            outcome.unrecovered,
+            outcome.runs,
+            human(drill.horizon)
+        ));
+    }
+    findings
+}
+
+fn assumptions(topology: &Topology) -> Vec<Assumption> {
+    let mut list = Vec::new();
+    for m in &topology.mechanisms {
+        let value = match &m.kind {
+            crate::topology::MechanismKind::Pool { check } => check.to_string(),
+            crate::topology::MechanismKind::Failover { heartbeat, takeover } => {
+                format!("{heartbeat}; takeover {takeover}")
+            }
+            crate::topology::MechanismKind::ReplicatedDb { check, promotion } => {
+                format!("{check}; promotion {promotion}")
+            }
+            crate::topology::MechanismKind::EntryFailover { check, ttl, down_at } => format!(
+                "{check}; clients follow within the TTL of {}; taken out at {:.0} % failing",
+                human(*ttl),
+                down_at * 100.0
+            ),
+        };
+        list.push(Assumption {
+            name: format!("mechanism {}", m.id),
+            value,
+            source: m.source.clone(),
+        });
+    }
+    let response = &topology.response;
+    list.push(Assumption {
+        name: "people: alert, then on-duty response".into(),
+        value: format!("{}; then {}", response.alert, response.respond),
+        source: response.source.clone(),
+    });
+    for g in topology.groups.iter().filter(|g| g.bring_up.is_some()) {
+        let (dist, source) =
+            g.bring_up.as_ref().map(|(d, s)| (d.to_string(), s.clone())).unwrap_or_default();
+        list.push(Assumption { name: format!("spare of {}", g.id), value: dist, source });
+    }
+    for book in &topology.runbooks {
+        for step in &book.steps {
+            list.push(Assumption {
+                name: format!("runbook {} step {}", book.id, step.id),
+                value: step.duration.to_string(),
+                source: step.source.clone(),
+            });
+        }
+    }
+    list
+}
