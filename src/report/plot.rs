@@ -7,6 +7,10 @@ use super::Report;
 /// Width and height of the picture [pixels].
 const SIZE: (u32, u32) = (900, 420);
 
+/// Duration bounds of Art. 4 for payments [minutes], drawn as dashed lines.
+const GRADE_BOUNDS: [(f64, &str); 5] =
+    [(15.0, "15 min"), (30.0, "30 min"), (60.0, "1 h"), (120.0, "2 h"), (480.0, "8 h")];
+
 /// Colours of the businesses, in the report's order (clearing, non-key, payment).
 const COLOURS: [RGBColor; 3] =
     [RGBColor(31, 119, 180), RGBColor(44, 160, 44), RGBColor(214, 39, 40)];
@@ -29,20 +33,35 @@ pub fn timeline_svg(report: &Report) -> Result<String, String> {
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(56)
-            .build_cartesian_2d(0.0..end_min, 0.0..105.0)
+            .build_cartesian_2d(-end_min * 0.02..end_min, 0.0..105.0)
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
             .x_desc("simulated time [minutes]")
             .y_desc("requests failing [%]")
+            .y_label_formatter(&|v| format!("{v:.0}"))
             .draw()
             .map_err(|e| e.to_string())?;
 
+        // Art. 4 duration bounds of the payment table, where they fall in the picture
+        for (minutes, label) in GRADE_BOUNDS.iter().filter(|(m, _)| *m < end_min) {
+            let style = RGBColor(150, 150, 150).stroke_width(1);
+            chart
+                .draw_series(DashedLineSeries::new([(*minutes, 0.0), (*minutes, 103.0)], 6, 4, style))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series([Text::new(*label, (*minutes, 104.0), ("sans-serif", 12))])
+                .map_err(|e| e.to_string())?;
+        }
+
+        // One step line per business; earlier ones wider so that equal lines stay visible
+        let count = run.timeline.len() as u32;
         for (i, (business, points)) in run.timeline.iter().enumerate() {
             let colour = COLOURS[i % COLOURS.len()];
+            let width = 2 + 3 * (count - 1 - i as u32);
             let steps = step_points(points, end_min);
             chart
-                .draw_series(LineSeries::new(steps, colour.stroke_width(2)))
+                .draw_series(LineSeries::new(steps, colour.stroke_width(width)))
                 .map_err(|e| e.to_string())?
                 .label(business.clone())
                 .legend(move |(x, y)| {
@@ -53,7 +72,7 @@ pub fn timeline_svg(report: &Report) -> Result<String, String> {
             .configure_series_labels()
             .border_style(BLACK)
             .background_style(WHITE.mix(0.9))
-            .position(SeriesLabelPosition::UpperRight)
+            .position(SeriesLabelPosition::MiddleRight)
             .draw()
             .map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;

@@ -1,0 +1,8 @@
+//! The integration tests, as one test binary: the real CLI on real files, property tests
+//! of the simulation, and the timing of each mechanism on small topologies.
+
+mod drillsim {
+    pub mod cli;
+    pub mod mechanisms;
+    pub mod properties;
+}
