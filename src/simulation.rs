@@ -540,10 +540,12 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
     fn member_back(&mut self, group: GroupId, k: usize) {
         self.slots[self.offsets[group] + k].in_rotation = true;
         let state = self.groups[group];
-        if k == state.active && state.takeover_pending {
-            // The active member came back before the standby took over
-            self.groups[group].takeover_epoch += 1;
-            self.groups[group].takeover_pending = false;
+        if k == state.active {
+            // The active member is back: a takeover under way or stuck is moot
+            let state = &mut self.groups[group];
+            state.takeover_epoch += 1;
+            state.takeover_pending = false;
+            state.stuck = false;
         } else if state.stuck && self.usable(group, k) {
             self.begin_takeover(group);
         }
