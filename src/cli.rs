@@ -375,10 +375,14 @@ fn split_kinds(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<SourceFile>), 
         match first_table {
             Some("[topology]") => topologies.push(source),
             Some("[drill]") => drills.push(source),
-            _ => problems.push(Problem::whole_file(
-                &source.label,
-                "neither a topology (no [topology] table) nor a drill (no [drill] table)".into(),
-            )),
+            _ => match crate::topology::parse_toml::<toml::Table>(&source) {
+                Err(p) => problems.0.extend(p.0),
+                Ok(_) => problems.push(Problem::whole_file(
+                    &source.label,
+                    "neither a topology (no [topology] table) nor a drill (no [drill] table)"
+                        .into(),
+                )),
+            },
         }
     }
     problems.into_result((topologies, drills))
@@ -471,6 +475,14 @@ fn load_files(
             (Some(index), _) => *index,
             (None, Some(relative)) => {
                 let path = path.parent().unwrap_or(Path::new(".")).join(relative);
+                if !path.is_file() {
+                    let message = format!(
+                        "topology file '{}' not found (the path is relative to the drill file)",
+                        path.display()
+                    );
+                    problems.push(file.problem_at_topology(message));
+                    continue;
+                }
                 let label = path.display().to_string();
                 cache.get(label, &mut problems, || Topology::load(&SourceFile::read(&path)?))
             }

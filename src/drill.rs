@@ -227,8 +227,12 @@ impl DrillFile {
                 format!("{} faults, more than the limit of {MAX_FAULTS}", file.raw.fault.len());
             problems.push(file.at(&file.raw.drill.id, "fault", &message));
         }
-        if file.raw.drill.id.get_ref().trim().is_empty() {
-            problems.push(file.at(&file.raw.drill.id, "id", "drill id is empty"));
+        let id = file.raw.drill.id.get_ref();
+        let path_safe = id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if id.is_empty() || id.len() > 64 || !path_safe {
+            let message = "a drill id is 1 to 64 letters, digits, '-' or '_' (it names the \
+                           report's directory)";
+            problems.push(file.at(&file.raw.drill.id, "id", message));
         }
         problems.into_result(file)
     }
@@ -248,6 +252,12 @@ impl DrillFile {
     /// The topology the drill names, relative to the drill file, if it names one.
     pub fn topology_path(&self) -> Option<&str> {
         self.raw.drill.topology.as_ref().map(|t| t.get_ref().as_str())
+    }
+
+    /// A problem located at the drill's `topology` key (or its header without one).
+    pub fn problem_at_topology(&self, message: String) -> Problem {
+        let text = self.raw.drill.topology.as_ref().unwrap_or(&self.raw.drill.id);
+        self.source.problem_at(text.span().start, Some("topology"), message)
     }
 
     fn at(&self, text: &Text, key: &str, message: &str) -> Problem {

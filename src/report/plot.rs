@@ -47,7 +47,12 @@ pub fn timeline_svg(report: &Report) -> Result<String, String> {
         for (minutes, label) in GRADE_BOUNDS.iter().filter(|(m, _)| *m < end_min) {
             let style = RGBColor(150, 150, 150).stroke_width(1);
             chart
-                .draw_series(DashedLineSeries::new([(*minutes, 0.0), (*minutes, 103.0)], 6, 4, style))
+                .draw_series(DashedLineSeries::new(
+                    [(*minutes, 0.0), (*minutes, 103.0)],
+                    6,
+                    4,
+                    style,
+                ))
                 .map_err(|e| e.to_string())?;
             chart
                 .draw_series([Text::new(*label, (*minutes, 104.0), ("sans-serif", 12))])

@@ -43,7 +43,7 @@ pub fn check_distribution(
 ) -> Result<Distribution, Problem> {
     let at = raw.0.span().start;
     let fail = |message: String| file.problem_at(at, Some(key), message);
-    match raw.0.get_ref() {
+    let dist = match raw.0.get_ref() {
         toml::Value::String(text) => Ok(Distribution::Fixed(parse_duration(text).map_err(fail)?)),
         toml::Value::Table(table) => {
             let table: RawDistTable = toml::Value::Table(table.clone())
@@ -55,7 +55,11 @@ pub fn check_distribution(
             "expected a duration such as \"30s\" or a distribution table, found a {}",
             other.type_str()
         ))),
+    }?;
+    if dist.max() <= 0.0 {
+        return Err(fail("a delay that is always zero; it must be longer than zero".into()));
     }
+    Ok(dist)
 }
 
 fn distribution_from_table(table: &RawDistTable) -> Result<Distribution, String> {
@@ -1101,7 +1105,7 @@ impl<'a> Checker<'a> {
                 };
                 let at = self.names.declared.get(&id).copied().unwrap_or(0);
                 let message =
-                    format!("'{id}' depends on itself through a cycle of needs, members or via");
+                    "depends on itself through a cycle of needs, members or via".to_owned();
                 self.problems.push(self.file.problem_at(at, Some(&id), message));
                 return (graph, (0..elements.len()).collect(), (0..groups.len()).collect());
             }
