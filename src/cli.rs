@@ -34,6 +34,9 @@ pub const DEFAULT_SEED: u64 = 1;
     after_help = exit::HELP
 )]
 pub struct Cli {
+    /// Diagnostics on stderr: -v per drill, -vv per run, -vvv every simulated event
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -97,6 +100,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
             return if e.use_stderr() { exit::BAD_INPUT } else { exit::SUCCESS };
         }
     };
+    init_diagnostics(cli.verbose);
     let result = match cli.command {
         Command::Run(args) => run(&args),
         Command::Validate(args) => validate(&args),
@@ -118,6 +122,22 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
             exit::WRITE_FAILED
         }
     }
+}
+
+/// Sends `tracing` diagnostics to stderr at the level the `-v` flags ask for.
+fn init_diagnostics(verbose: u8) {
+    let level = match verbose {
+        0 => return,
+        1 => tracing::Level::INFO,
+        2 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(false)
+        .try_init();
 }
 
 enum Failure {
@@ -154,6 +174,8 @@ fn run(args: &RunArgs) -> Result<u8, Failure> {
         .iter()
         .map(|loaded| {
             let topology = &inputs.topologies[loaded.topology];
+            let drill = &loaded.drill.id;
+            tracing::info!(drill, runs = args.runs, seed = args.seed, "simulating");
             let outcome = monte_carlo::simulate(topology, &loaded.drill, args.runs, args.seed);
             let provenance = provenance(&loaded.drill, inputs.topology_flag.as_deref(), args);
             Report::build(topology, &loaded.drill, &outcome, &provenance)

@@ -161,7 +161,13 @@ impl Outcome {
 pub fn simulate(topology: &Topology, drill: &Drill, runs: u32, seed: u64) -> Outcome {
     let runs = runs.max(1);
     let summaries: Vec<RunSummary> = (0..runs)
-        .map(|i| summarise(topology, &simulation::run(topology, drill, &mut stream(seed, i))))
+        .map(|i| {
+            let _span = tracing::debug_span!("run", drill = %drill.id, run = i).entered();
+            let summary =
+                summarise(topology, &simulation::run(topology, drill, &mut stream(seed, i)));
+            tracing::debug!(recovery_s = ?summary.recovery, by = ?summary.recovered_by, "done");
+            summary
+        })
         .collect();
     let horizon_s = drill.horizon - drill.faults.iter().map(|f| f.at).fold(f64::INFINITY, f64::min);
 

@@ -78,6 +78,67 @@ pub enum Happening {
     },
 }
 
+impl Happening {
+    /// One event of a run, as a sentence.
+    pub fn describe(&self, topology: &Topology) -> String {
+        let element =
+            |e: usize| format!("{} ({})", topology.elements[e].id, topology.elements[e].name);
+        let group = |g: usize| topology.groups[g].id.clone();
+        match *self {
+            Self::Fault { action, target } => {
+                format!("fault: {} {}", action.name(), element(target))
+            }
+            Self::Restored { target } => format!("{} back", topology.elements[target].id),
+            Self::Detected { group: g, member, mechanism } => format!(
+                "{} declares {} dead in {}",
+                topology.mechanisms[mechanism].id,
+                topology.elements[member].id,
+                group(g)
+            ),
+            Self::TookOver { group: g, member } => {
+                format!("{} takes over in {}", topology.elements[member].id, group(g))
+            }
+            Self::NoCandidate { group: g } => {
+                format!("no healthy member left to take over in {}", group(g))
+            }
+            Self::SpareUp { group: g } => format!("spare brought into service in {}", group(g)),
+            Self::EntryMoved { entry, stranded: false } => {
+                format!(
+                    "users of entry point {} moved to its fallbacks",
+                    topology.entries[entry].id
+                )
+            }
+            Self::EntryMoved { entry, stranded: true } => format!(
+                "entry point {} taken out, but no fallback is healthy: its users stay",
+                topology.entries[entry].id
+            ),
+            Self::EntryBack { entry } => {
+                format!("users back at entry point {}", topology.entries[entry].id)
+            }
+            Self::RunbookStarted { runbook } => {
+                format!("runbook {} started", topology.runbooks[runbook].id)
+            }
+            Self::RunbookStep { runbook, step } => {
+                let book = &topology.runbooks[runbook];
+                format!(
+                    "runbook {}: step '{}' done ({})",
+                    book.id, book.steps[step].id, book.steps[step].title
+                )
+            }
+            Self::RunbookAborted { runbook } => {
+                format!("runbook {} abandoned", topology.runbooks[runbook].id)
+            }
+            Self::Switched { runbook } => {
+                let book = &topology.runbooks[runbook];
+                format!(
+                    "switchover complete: {} now serves what {} served",
+                    topology.elements[book.to].id, topology.elements[book.from].id
+                )
+            }
+        }
+    }
+}
+
 /// One line of a run's event log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogLine {
@@ -268,6 +329,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
     }
 
     fn note(&mut self, what: Happening) {
+        tracing::trace!(t_s = self.now, "{}", what.describe(self.topology));
         self.log.push(LogLine { t: self.now, what });
     }
 

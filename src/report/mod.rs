@@ -17,7 +17,6 @@ use serde::Serialize;
 
 use crate::drill::{Cause, Drill};
 use crate::monte_carlo::{Outcome, Percentiles};
-use crate::simulation::Happening;
 use crate::timing::human;
 use crate::topology::Topology;
 
@@ -230,7 +229,7 @@ impl Report {
                     .iter()
                     .map(|line| EventInfo {
                         t_s: round(line.t, 3),
-                        event: describe(topology, &line.what),
+                        event: line.what.describe(topology),
                     })
                     .collect(),
                 timeline: topology
@@ -328,61 +327,6 @@ fn businesses(topology: &Topology, outcome: &Outcome) -> BTreeMap<String, Busine
         map.insert(flow.business.name().to_owned(), info);
     }
     map
-}
-
-/// One event of a run, as a sentence.
-pub fn describe(topology: &Topology, what: &Happening) -> String {
-    let element = |e: usize| format!("{} ({})", topology.elements[e].id, topology.elements[e].name);
-    let group = |g: usize| topology.groups[g].id.clone();
-    match *what {
-        Happening::Fault { action, target } => {
-            format!("fault: {} {}", action.name(), element(target))
-        }
-        Happening::Restored { target } => format!("{} back", topology.elements[target].id),
-        Happening::Detected { group: g, member, mechanism } => format!(
-            "{} declares {} dead in {}",
-            topology.mechanisms[mechanism].id,
-            topology.elements[member].id,
-            group(g)
-        ),
-        Happening::TookOver { group: g, member } => {
-            format!("{} takes over in {}", topology.elements[member].id, group(g))
-        }
-        Happening::NoCandidate { group: g } => {
-            format!("no healthy member left to take over in {}", group(g))
-        }
-        Happening::SpareUp { group: g } => format!("spare brought into service in {}", group(g)),
-        Happening::EntryMoved { entry, stranded: false } => {
-            format!("users of entry point {} moved to its fallbacks", topology.entries[entry].id)
-        }
-        Happening::EntryMoved { entry, stranded: true } => format!(
-            "entry point {} taken out, but no fallback is healthy: its users stay",
-            topology.entries[entry].id
-        ),
-        Happening::EntryBack { entry } => {
-            format!("users back at entry point {}", topology.entries[entry].id)
-        }
-        Happening::RunbookStarted { runbook } => {
-            format!("runbook {} started", topology.runbooks[runbook].id)
-        }
-        Happening::RunbookStep { runbook, step } => {
-            let book = &topology.runbooks[runbook];
-            format!(
-                "runbook {}: step '{}' done ({})",
-                book.id, book.steps[step].id, book.steps[step].title
-            )
-        }
-        Happening::RunbookAborted { runbook } => {
-            format!("runbook {} abandoned", topology.runbooks[runbook].id)
-        }
-        Happening::Switched { runbook } => {
-            let book = &topology.runbooks[runbook];
-            format!(
-                "switchover complete: {} now serves what {} served",
-                topology.elements[book.to].id, topology.elements[book.from].id
-            )
-        }
-    }
 }
 
 fn findings(topology: &Topology, drill: &Drill, outcome: &Outcome) -> Vec<String> {
