@@ -260,43 +260,33 @@ fn print_summary(reports: &[Report], args: &RunArgs) {
 }
 
 fn validate(args: &ValidateArgs) -> Result<u8, Failure> {
-    let (topologies, drills) = split_kinds(&args.paths)?;
+    // The files to check: those given, or the bundle
+    let (topologies, drills) = if args.paths.is_empty() {
+        let (label, text) = bundled::TOPOLOGY;
+        let topology = SourceFile::from_bytes(label.to_owned(), text.as_bytes())?;
+        (vec![topology], drill_sources(&[])?)
+    } else {
+        split_kinds(&args.paths)?
+    };
+
+    // Every topology on its own, then every drill against its topology
     let mut problems = Problems::default();
     for file in &topologies {
         if let Err(p) = Topology::load(file) {
             problems.0.extend(p.0);
         }
     }
-    let drill_paths: Vec<PathBuf> = drills.iter().map(|f| PathBuf::from(&f.label)).collect();
-    if problems.is_empty() && (!drills.is_empty() || args.paths.is_empty()) {
-        let loaded = if args.paths.is_empty() {
-            load(&[], args.topology.as_deref())
-        } else {
-            load_files(drills, &drill_paths, args.topology.as_deref())
-        };
-        match loaded {
-            Ok(inputs) => {
-                println!(
-                    "ok: {} topolog{} and {} drill{} checked",
-                    inputs.topologies.len().max(topologies.len()),
-                    if inputs.topologies.len().max(topologies.len()) == 1 { "y" } else { "ies" },
-                    inputs.drills.len(),
-                    if inputs.drills.len() == 1 { "" } else { "s" }
-                );
-                return Ok(exit::SUCCESS);
-            }
+    let files = topologies.len() + drills.len();
+    if !drills.is_empty() {
+        let paths: Vec<PathBuf> = drills.iter().map(|f| PathBuf::from(&f.label)).collect();
+        match load_files(drills, &paths, args.topology.as_deref()) {
+            Ok(_) => {}
             Err(Failure::Input(p)) => problems.0.extend(p.0),
             Err(other) => return Err(other),
         }
     }
-    if !problems.is_empty() {
-        return Err(Failure::Input(problems.into_result(()).unwrap_err()));
-    }
-    println!(
-        "ok: {} topolog{} checked",
-        topologies.len(),
-        if topologies.len() == 1 { "y" } else { "ies" }
-    );
+    problems.into_result(())?;
+    println!("ok: {files} file{} checked", if files == 1 { "" } else { "s" });
     Ok(exit::SUCCESS)
 }
 
