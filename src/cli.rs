@@ -250,8 +250,10 @@ fn print_summary(reports: &[Report], args: &RunArgs) {
     let held = reports.iter().filter(|r| r.expectation.met).count();
     let _ = writeln!(
         out,
-        "\n{} drills, {} runs each, seed {}: the manual's answer holds in {held}, not in {}; reports in {}",
+        "\n{} drill{}, {} runs each, seed {}: the manual's answer holds in {held}, not in {}; \
+         reports in {}",
         reports.len(),
+        if reports.len() == 1 { "" } else { "s" },
         args.runs,
         args.seed,
         reports.len() - held,
@@ -336,7 +338,7 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Problems> {
                         .map(|e| e.path())
                         .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
                         .collect();
-                    found.sort();
+                    found.sort_by_key(|p| natural_key(&p.to_string_lossy()));
                     if found.is_empty() {
                         problems.push(Problem::whole_file(
                             &path.display().to_string(),
@@ -475,6 +477,7 @@ fn load_files(
     });
 
     let mut drills = Vec::new();
+    let mut seen: Vec<(String, String)> = Vec::new();
     for (source, path) in sources.into_iter().zip(paths) {
         let file = match DrillFile::load(source) {
             Ok(file) => file,
@@ -483,6 +486,16 @@ fn load_files(
                 continue;
             }
         };
+        if let Some((_, first)) = seen.iter().find(|(id, _)| id == file.id()) {
+            let message = format!(
+                "drill id '{}' is also the id of {first}; each drill needs its own id (it \
+                 names its report directory)",
+                file.id()
+            );
+            problems.push(file.problem_at_id(message));
+            continue;
+        }
+        seen.push((file.id().to_owned(), file.source.label.clone()));
         let index = match (&flag_index, file.topology_path()) {
             (Some(index), _) => *index,
             (None, Some(relative)) => {
@@ -509,19 +522,46 @@ fn load_files(
             Err(p) => problems.0.extend(p.0),
         }
     }
-    check_unique_ids(&drills, &mut problems);
     problems.into_result(())?;
     let topology_flag = topology_flag.map(|p| p.display().to_string());
     Ok(Inputs { topologies: cache.topologies, drills, topology_flag })
 }
 
-fn check_unique_ids(drills: &[Loaded], problems: &mut Problems) {
-    for (i, loaded) in drills.iter().enumerate() {
-        if let Some(first) = drills[..i].iter().find(|d| d.drill.id == loaded.drill.id) {
-            problems.push(Problem::whole_file(
-                &loaded.drill.file.label,
-                format!("drill id '{}' is also the id of {}; each drill needs its own id (it names its report directory)", loaded.drill.id, first.drill.file.label),
-            ));
+/// Sort key that orders the digits in a name by their value: `a2` before `a10`.
+fn natural_key(name: &str) -> Vec<(String, u64)> {
+    let mut key = Vec::new();
+    let mut text = String::new();
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            let mut number = u64::from(c.to_digit(10).unwrap_or(0));
+            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                number = number.saturating_mul(10).saturating_add(u64::from(d));
+                chars.next();
+            }
+            key.push((std::mem::take(&mut text), number));
+        } else {
+            text.push(c);
         }
+    }
+    key.push((text, 0));
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_key_orders_numbers_by_value() {
+        let mut names = vec!["a10-x.toml", "a2-x.toml", "a1-x.toml", "d1.toml"];
+        names.sort_by_key(|n| natural_key(n));
+        assert_eq!(names, ["a1-x.toml", "a2-x.toml", "a10-x.toml", "d1.toml"]);
+    }
+
+    #[test]
+    fn shell_quote_leaves_plain_paths_and_quotes_others() {
+        assert_eq!(shell_quote("drills/a1.toml"), "drills/a1.toml");
+        assert_eq!(shell_quote("my drills/a'1.toml"), "'my drills/a'\\''1.toml'");
     }
 }

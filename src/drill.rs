@@ -254,6 +254,11 @@ impl DrillFile {
         self.raw.drill.topology.as_ref().map(|t| t.get_ref().as_str())
     }
 
+    /// A problem located at the drill's id.
+    pub fn problem_at_id(&self, message: String) -> Problem {
+        self.source.problem_at(self.raw.drill.id.span().start, Some("id"), message)
+    }
+
     /// A problem located at the drill's `topology` key (or its header without one).
     pub fn problem_at_topology(&self, message: String) -> Problem {
         let text = self.raw.drill.topology.as_ref().unwrap_or(&self.raw.drill.id);

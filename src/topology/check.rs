@@ -31,8 +31,31 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(file: &SourceFile) -> Result<T
     toml::from_str(&file.text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         let message = e.message().trim().replace('\n', " ");
-        Problems::one(file.problem_at(offset, None, message))
+        let (key, message, hint) = explain_serde_message(&message);
+        let mut problem = file.problem_at(offset, key.as_deref(), message);
+        problem.hint = hint;
+        Problems::one(problem)
     })
+}
+
+/// Recasts serde's "unknown field `x`, expected one of `a`, `b`" and "missing field `x`"
+/// as a key, a message and a hint.
+fn explain_serde_message(message: &str) -> (Option<String>, String, Option<String>) {
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some((field, after)) = rest.split_once('`')
+    {
+        let expected: Vec<&str> = after.split('`').skip(1).step_by(2).collect();
+        let hint = suggestion(field, expected.iter().copied()).or_else(|| {
+            (!expected.is_empty()).then(|| format!("expected one of {}", expected.join(", ")))
+        });
+        return (Some(field.to_owned()), "unknown key".to_owned(), hint);
+    }
+    if let Some(rest) = message.strip_prefix("missing field `")
+        && let Some((field, _)) = rest.split_once('`')
+    {
+        return (Some(field.to_owned()), "missing key".to_owned(), None);
+    }
+    (None, message.to_owned(), None)
 }
 
 /// Checks a delay written as a duration or a distribution table.
@@ -972,7 +995,8 @@ impl<'a> Checker<'a> {
         if !reaches_db {
             let message = format!("flow '{}' reaches no database", raw.id.get_ref());
             let hint = "end its path with a service of the database layer, such as 'db-core/write'";
-            self.report(raw.id.span(), "path", message, Some(hint.into()));
+            let at = raw.path.first().map_or(raw.id.span(), |p| p.span());
+            self.report(at, "path", message, Some(hint.into()));
         }
     }
 

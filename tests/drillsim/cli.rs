@@ -1,1 +1,752 @@
-//! placeholder, being written
+//! The real `drillsim` binary, run on real files in temp dirs.
+//!
+//! Each test gets a [`Sandbox`] (a temp dir that is also the working directory) and runs
+//! the binary as a user would. A run's [`Output`] prints the command, working directory,
+//! exit code, stdout and stderr if the test panics while it is alive, so a failing
+//! assertion shows what the binary did. Bad inputs are small edits of the bundled files,
+//! made by exact text replacement so that an edit that no longer applies fails loudly.
+//!
+//! Runs are kept small (`--runs 50` to `200`): the statistical claims checked here are
+//! far from their bounds at that size, and the whole file runs in about two seconds.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+
+/// The binary under test, built by cargo for this test run.
+const BIN: &str = env!("CARGO_BIN_EXE_drillsim");
+/// The repository root, where the bundled drills and topology live.
+const REPO: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The bundled drills in the manual's order (D1-D7, N1-N3, A1-A11, E1-E5): id and file
+/// under `drills/`.
+const BUNDLED: [(&str, &str); 26] = [
+    ("D1", "d1-xian-external-down.toml"),
+    ("D2", "d2-xian-shahe-internal-down.toml"),
+    ("D3", "d3-shahe-external-down.toml"),
+    ("D4", "d4-shahe-site-lost.toml"),
+    ("D5", "d5-rack-power-feed-lost.toml"),
+    ("D6", "d6-xian-tengda-line-down.toml"),
+    ("D7", "d7-shahe-tengda-line-down.toml"),
+    ("N1", "n1-sz-xa-leased-line-down.toml"),
+    ("N2", "n2-main-firewall-down.toml"),
+    ("N3", "n3-core-switches-down.toml"),
+    ("A1", "a1-web-server-down.toml"),
+    ("A2", "a2-relay-server-down.toml"),
+    ("A3", "a3-middle-server-down.toml"),
+    ("A4", "a4-transaction-manager-down.toml"),
+    ("A5", "a5-resource-manager-down.toml"),
+    ("A6", "a6-error-manager-down.toml"),
+    ("A7", "a7-db-replica-down.toml"),
+    ("A8", "a8-db-primary-down.toml"),
+    ("A9", "a9-session-host-down.toml"),
+    ("A10", "a10-billno-host-down.toml"),
+    ("A11", "a11-proxy-memory-db-down.toml"),
+    ("E1", "e1-shahe-fire.toml"),
+    ("E2", "e2-shahe-tengda-internal-down.toml"),
+    ("E3", "e3-application-servers-down.toml"),
+    ("E4", "e4-accounting-db-primary-down.toml"),
+    ("E5", "e5-db-replica-removed.toml"),
+];
+
+/// The files `run` writes for each drill.
+const REPORT_FILES: [&str; 3] = ["report.md", "report.json", "timeline.svg"];
+
+// ---------------------------------------------------------------------------------------
+// Fixture
+// ---------------------------------------------------------------------------------------
+
+/// A temp dir that serves as the working directory of the runs of one test.
+struct Sandbox {
+    dir: TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        Sandbox { dir: tempfile::tempdir().expect("a temp dir can be created") }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Writes a file (and its parent directories) under the sandbox.
+    fn write(&self, name: &str, contents: impl AsRef<[u8]>) {
+        let path = self.path(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+    }
+
+    /// Runs `drillsim` with the sandbox as working directory.
+    fn drillsim(&self, args: &[&str]) -> Output {
+        run(self.dir.path(), BIN, args)
+    }
+}
+
+/// What one run of a program did. If the test panics while this is alive, everything is
+/// printed (test output is shown for failing tests only).
+struct Output {
+    command: String,
+    cwd: PathBuf,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Output {
+    /// Panics (and so prints the run) unless the exit code is `code`.
+    #[track_caller]
+    fn assert_code(&self, code: i32) {
+        assert_eq!(self.code, Some(code), "exit code of `{}`", self.command);
+    }
+
+    /// The problem lines of stderr, parsed, without the closing `drillsim: ...` count.
+    fn problems(&self) -> Vec<ProblemLine<'_>> {
+        let lines = self.stderr.lines().filter(|l| !l.starts_with("drillsim: "));
+        lines.filter_map(ProblemLine::parse).collect()
+    }
+}
+
+impl fmt::Display for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "command:   {}", self.command)?;
+        writeln!(f, "cwd:       {}", self.cwd.display())?;
+        writeln!(f, "exit code: {:?}", self.code)?;
+        writeln!(f, "--- stdout ---\n{}", self.stdout)?;
+        write!(f, "--- stderr ---\n{}", self.stderr)
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("\n=== run of the failing test ===\n{self}");
+        }
+    }
+}
+
+/// Runs `program` with `args` in `cwd` and collects its exit code and output.
+fn run(cwd: &Path, program: &str, args: &[&str]) -> Output {
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
+    let quoted =
+        args.iter().map(|a| if a.contains(' ') { format!("{a:?}") } else { a.to_string() });
+    Output {
+        command: std::iter::once(program.to_owned()).chain(quoted).collect::<Vec<_>>().join(" "),
+        cwd: cwd.to_owned(),
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// One line of stderr of the form `file:line:column: message` or `file: message`.
+#[derive(Debug)]
+struct ProblemLine<'a> {
+    file: &'a str,
+    /// Line and column, when the problem has a position in the file.
+    position: Option<(usize, usize)>,
+    message: &'a str,
+}
+
+impl<'a> ProblemLine<'a> {
+    fn parse(line: &'a str) -> Option<ProblemLine<'a>> {
+        let (head, message) = line.split_once(": ")?;
+        if let [column, row, file] = head.rsplitn(3, ':').collect::<Vec<_>>()[..]
+            && let (Ok(row), Ok(column)) = (row.parse(), column.parse())
+        {
+            return Some(ProblemLine { file, position: Some((row, column)), message });
+        }
+        Some(ProblemLine { file: head, position: None, message })
+    }
+}
+
+/// Where a problem is expected in its file.
+#[derive(Debug, Clone, Copy)]
+enum At {
+    /// On this line (1-based), at some column.
+    Line(usize),
+    /// On some line and column.
+    SomePosition,
+    /// About the file as a whole, with no position.
+    WholeFile,
+}
+
+/// Asserts that a `run` was refused as bad input: exit code 2, nothing on stdout, a
+/// problem line about `file` at `at` that mentions each of `mentions`, and nothing
+/// created under `out`.
+#[track_caller]
+fn assert_refused(output: &Output, out: &Path, file: &str, at: At, mentions: &[&str]) {
+    output.assert_code(2);
+    assert_eq!(output.stdout, "", "bad input prints nothing on stdout");
+    assert!(output.stderr.contains("nothing was simulated or written"));
+    let problems = output.problems();
+    let found = problems.iter().any(|p| {
+        let placed = match at {
+            At::Line(line) => p.position.is_some_and(|(l, c)| l == line && c >= 1),
+            At::SomePosition => p.position.is_some(),
+            At::WholeFile => p.position.is_none(),
+        };
+        p.file == file && placed && mentions.iter().all(|m| p.message.contains(m))
+    });
+    assert!(found, "no problem about {file} at {at:?} mentioning {mentions:?}: {problems:#?}");
+    assert_nothing_written(out);
+}
+
+#[track_caller]
+fn assert_nothing_written(out: &Path) {
+    let empty = !out.exists() || std::fs::read_dir(out).unwrap().next().is_none();
+    assert!(empty, "{} was created and is not empty", out.display());
+}
+
+/// The text of a file of the repository.
+fn repo_text(relative: &str) -> String {
+    std::fs::read_to_string(Path::new(REPO).join(relative)).unwrap()
+}
+
+/// `text` with `old`, which must occur exactly once, replaced by `new`.
+#[track_caller]
+fn edit(text: &str, old: &str, new: &str) -> String {
+    assert_eq!(text.matches(old).count(), 1, "{old:?} should occur once in the file");
+    text.replacen(old, new, 1)
+}
+
+/// The 1-based line on which the only occurrence of `needle` in `text` starts.
+#[track_caller]
+fn line_of(text: &str, needle: &str) -> usize {
+    assert_eq!(text.matches(needle).count(), 1, "{needle:?} should occur once in the file");
+    line_at(text, text.find(needle).unwrap())
+}
+
+fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset].matches('\n').count() + 1
+}
+
+/// The bundled drill file of `id`, as a path in the repository.
+fn bundled_drill(id: &str) -> String {
+    let (_, file) = BUNDLED.iter().find(|(i, _)| *i == id).expect("a bundled drill id");
+    format!("{REPO}/drills/{file}")
+}
+
+/// The report.json of drill `id` under `out`.
+#[track_caller]
+fn report(out: &Path, id: &str) -> Value {
+    let path = out.join(id).join("report.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// Runs the bundled drills `ids` into `out` in a new sandbox and checks they all held.
+fn run_bundled(ids: &[&str], runs: &str) -> (Sandbox, Output) {
+    let sandbox = Sandbox::new();
+    let files: Vec<String> = ids.iter().map(|id| bundled_drill(id)).collect();
+    let mut args = vec!["run"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--out", "out", "--runs", runs]);
+    let output = sandbox.drillsim(&args);
+    output.assert_code(0);
+    (sandbox, output)
+}
+
+/// The bundled A1 drill (one web server at Shahe fails), a convenient base for edits.
+fn a1_text() -> String {
+    repo_text("drills/a1-web-server-down.toml")
+}
+
+/// The bundled reference topology, a base for edits.
+fn tenpay_text() -> String {
+    repo_text("topologies/tenpay.toml")
+}
+
+/// Writes `topology.toml` and a copy of A1 as `drill.toml` into a new sandbox, runs the
+/// drill on that topology, and returns the sandbox and the run.
+fn run_a1_on_topology(topology: &str) -> (Sandbox, Output) {
+    let sandbox = Sandbox::new();
+    sandbox.write("topology.toml", topology);
+    sandbox.write("drill.toml", a1_text());
+    let output = sandbox.drillsim(&[
+        "run",
+        "drill.toml",
+        "--topology",
+        "topology.toml",
+        "--out",
+        "out",
+        "--runs",
+        "50",
+    ]);
+    (sandbox, output)
+}
+
+/// Writes `drill.toml` into a new sandbox and runs it on the bundled topology.
+fn run_drill(contents: impl AsRef<[u8]>) -> (Sandbox, Output) {
+    let sandbox = Sandbox::new();
+    sandbox.write("drill.toml", contents);
+    let output = sandbox.drillsim(&["run", "drill.toml", "--out", "out", "--runs", "50"]);
+    (sandbox, output)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// A bare run
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn bare_run_reports_every_bundled_drill_and_every_answer_holds() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.drillsim(&["run", "--out", "out", "--runs", "100"]);
+    output.assert_code(0);
+
+    // One directory per drill, each with its three files
+    let out = sandbox.path("out");
+    let mut dirs: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    dirs.sort();
+    let mut ids: Vec<String> = BUNDLED.iter().map(|(id, _)| id.to_string()).collect();
+    ids.sort();
+    assert_eq!(dirs, ids);
+    for (id, _) in BUNDLED {
+        for file in REPORT_FILES {
+            let size = std::fs::metadata(out.join(id).join(file)).map(|m| m.len()).unwrap_or(0);
+            assert!(size > 0, "{id}/{file} is missing or empty");
+        }
+    }
+
+    // Every expectation holds, and the summary names every drill
+    for (id, _) in BUNDLED {
+        let report = report(&out, id);
+        assert_eq!(report["drill"]["id"], id);
+        assert_eq!(report["expectation"]["met"], true, "{id}: {:#}", report["expectation"]);
+    }
+    for (id, _) in BUNDLED {
+        let named = output.stdout.lines().any(|l| l.starts_with(&format!("{id} ")));
+        assert!(named, "the summary has no line for {id}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The manual's answers (DOMAIN.md §8)
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn shahe_site_loss_stops_every_payment_until_the_runbook_moves_to_tengda() {
+    let (sandbox, _output) = run_bundled(&["D4"], "200");
+    let report = report(&sandbox.path("out"), "D4");
+
+    assert_eq!(report["businesses"]["payment"]["peak_impact"]["p50"], 1.0);
+    let causes = report["recovered_by"].as_array().unwrap();
+    let runbook = causes.iter().find(|c| c["cause"] == "runbook:shahe-to-tengda");
+    assert_eq!(runbook.map(|c| &c["share_of_runs"]), Some(&Value::from(1.0)), "{causes:?}");
+    let p50 = report["recovery_time_s"]["p50"].as_f64().unwrap();
+    assert!((20.0 * 60.0..=2.0 * 3600.0).contains(&p50), "recovery P50 {p50} s");
+}
+
+#[test]
+fn db_primary_loss_recovers_in_about_one_minute() {
+    // Exception 4: "a replica is promoted automatically in about 1 minute"
+    let (sandbox, _output) = run_bundled(&["A8"], "200");
+    let report = report(&sandbox.path("out"), "A8");
+
+    let p50 = report["recovery_time_s"]["p50"].as_f64().unwrap();
+    assert!((40.0..=90.0).contains(&p50), "recovery P50 {p50} s");
+    assert_eq!(report["recovered_by"][0]["cause"], "mechanism:semi-sync");
+    assert_eq!(report["recovered_by"][0]["share_of_runs"], 1.0);
+}
+
+#[test]
+fn power_feed_and_leased_line_losses_leave_payments_untouched() {
+    let (sandbox, _output) = run_bundled(&["D5", "D6", "D7"], "100");
+    for id in ["D5", "D6", "D7"] {
+        let report = report(&sandbox.path("out"), id);
+        assert_eq!(report["businesses"]["payment"]["peak_impact"]["p95"], 0.0, "{id}");
+    }
+}
+
+#[test]
+fn application_service_losses_never_reach_a_payment_grade() {
+    let ids = ["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "A11"];
+    let (sandbox, _output) = run_bundled(&ids, "100");
+    for id in ids {
+        let report = report(&sandbox.path("out"), id);
+        let grade = &report["businesses"]["payment"]["grade"];
+        assert_eq!(grade["p95"], Value::Null, "{id}: payment grade {grade}");
+    }
+}
+
+#[test]
+fn expectation_that_does_not_hold_exits_1_with_a_finding() {
+    // A web server loss fails a few seconds of payments (the manual: "business does not
+    // notice", checked as no grade); expecting no failed payment at all must not hold.
+    let text = edit(&a1_text(), "check = \"no-grade\"", "check = \"no-impact\"");
+    let (sandbox, output) = run_drill(edit(&text, "id = \"A1\"", "id = \"A1-strict\""));
+    output.assert_code(1);
+    assert!(output.stdout.contains("DOES NOT HOLD"));
+
+    // The reports are still written, and say what did not hold
+    let out = sandbox.path("out").join("A1-strict");
+    let report_md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let findings = report_md.split("## Findings").nth(1).expect("a Findings section");
+    let findings = findings.split("\n## ").next().unwrap();
+    assert!(findings.contains("no payment request fails"), "findings: {findings}");
+    assert!(findings.contains("does not hold"), "findings: {findings}");
+    let report = report(&sandbox.path("out"), "A1-strict");
+    assert_eq!(report["expectation"]["met"], false);
+    assert!(!report["findings"].as_array().unwrap().is_empty());
+}
+
+// ---------------------------------------------------------------------------------------
+// Determinism and provenance
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn same_seed_gives_byte_identical_reports() {
+    let sandbox = Sandbox::new();
+    for out in ["first", "second"] {
+        sandbox.drillsim(&["run", "--out", out, "--runs", "50", "--seed", "7"]).assert_code(0);
+    }
+    for (id, _) in BUNDLED {
+        for file in REPORT_FILES {
+            let first = std::fs::read(sandbox.path("first").join(id).join(file)).unwrap();
+            let second = std::fs::read(sandbox.path("second").join(id).join(file)).unwrap();
+            assert!(first == second, "{id}/{file} differs between two runs with one seed");
+        }
+    }
+}
+
+#[test]
+fn different_seed_changes_the_simulated_outcome() {
+    let sandbox = Sandbox::new();
+    for (out, seed) in [("seed-7", "7"), ("seed-8", "8")] {
+        let drill = bundled_drill("D4");
+        let args = ["run", &drill, "--out", out, "--runs", "50", "--seed", seed];
+        sandbox.drillsim(&args).assert_code(0);
+    }
+
+    // Not only the seed and the command differ: the simulated figures do
+    let outcome = |out: &str| {
+        let mut report = report(&sandbox.path(out), "D4");
+        let object = report.as_object_mut().unwrap();
+        object.remove("seed");
+        object.remove("command");
+        report
+    };
+    let (seven, eight) = (outcome("seed-7"), outcome("seed-8"));
+    assert_ne!(seven["recovery_time_s"], eight["recovery_time_s"]);
+    assert_ne!(seven, eight);
+}
+
+#[test]
+fn report_command_run_from_the_repository_reproduces_the_report() {
+    let sandbox = Sandbox::new();
+    sandbox.drillsim(&["run", "--out", "first", "--runs", "50", "--seed", "3"]).assert_code(0);
+
+    // Each report's command, run from the repository root with another --out
+    let again = sandbox.path("again");
+    let again = again.to_str().unwrap();
+    for (id, _) in BUNDLED {
+        let report = report(&sandbox.path("first"), id);
+        let command = report["command"].as_str().unwrap();
+        let rest = command.strip_prefix("drillsim ").expect("the command runs drillsim");
+        let script = format!("\"$0\" {rest} --out \"$1\"");
+        run(Path::new(REPO), "sh", &["-c", &script, BIN, again]).assert_code(0);
+        for file in REPORT_FILES {
+            let first = std::fs::read(sandbox.path("first").join(id).join(file)).unwrap();
+            let second = std::fs::read(Path::new(again).join(id).join(file)).unwrap();
+            assert!(first == second, "{id}/{file} differs when reproduced by `{command}`");
+        }
+    }
+}
+
+#[test]
+fn drill_topology_key_is_read_relative_to_the_drill_file() {
+    let sandbox = Sandbox::new();
+    let topology = tenpay_text();
+    sandbox.write("net/copy.toml", &topology);
+    let drill = edit(&a1_text(), "answer = ", "topology = \"../net/copy.toml\"\nanswer = ");
+    sandbox.write("drills/a1.toml", drill);
+    let output = sandbox.drillsim(&["run", "drills/a1.toml", "--out", "out", "--runs", "50"]);
+    output.assert_code(0);
+
+    // The report names the topology file it ran on and its hash
+    let report = report(&sandbox.path("out"), "A1");
+    let file = report["topology"]["file"].as_str().unwrap();
+    assert!(file.ends_with("copy.toml"), "topology file {file}");
+    assert_eq!(report["topology"]["sha256"], sha256_hex(topology.as_bytes()));
+}
+
+// ---------------------------------------------------------------------------------------
+// Bad drill files: exit 2, every problem located, nothing written
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn toml_syntax_error_is_located() {
+    let text = edit(&a1_text(), "title = \"Web server down\"", "title = \"Web server down");
+    let (sandbox, output) = run_drill(&text);
+    let line = line_of(&text, "title = ");
+    assert_refused(&output, &sandbox.path("out"), "drill.toml", At::Line(line), &[]);
+}
+
+#[test]
+fn unknown_fault_target_is_named_with_the_closest_id() {
+    let text = edit(&a1_text(), "\"web-shahe-1\"", "\"shahe-fw-mian\"");
+    let (sandbox, output) = run_drill(&text);
+    let line = line_of(&text, "shahe-fw-mian");
+    let mentions = ["'target'", "'shahe-fw-mian'", "; did you mean 'shahe-fw-main'?"];
+    assert_refused(&output, &sandbox.path("out"), "drill.toml", At::Line(line), &mentions);
+}
+
+#[test]
+fn unknown_action_is_refused() {
+    let text = edit(&a1_text(), "action = \"fail\"", "action = \"explode\"");
+    let (sandbox, output) = run_drill(&text);
+    let line = line_of(&text, "explode");
+    let mentions = ["'action'", "explode"];
+    assert_refused(&output, &sandbox.path("out"), "drill.toml", At::Line(line), &mentions);
+}
+
+#[test]
+fn negative_duration_is_refused() {
+    // The Shahe-Tengda line cut for "-5s"
+    let text = edit(&a1_text(), "action = \"fail\"", "action = \"partition\"\nduration = \"-5s\"");
+    let text = edit(&text, "\"web-shahe-1\"", "\"shahe-tengda-internal\"");
+    let (sandbox, output) = run_drill(&text);
+    let line = line_of(&text, "-5s");
+    let mentions = ["'duration'", "-5s"];
+    assert_refused(&output, &sandbox.path("out"), "drill.toml", At::Line(line), &mentions);
+}
+
+#[test]
+fn unknown_key_is_refused() {
+    let text = edit(&a1_text(), "answer = ", "colour = \"red\"\nanswer = ");
+    let (sandbox, output) = run_drill(&text);
+    let line = line_of(&text, "colour");
+    assert_refused(&output, &sandbox.path("out"), "drill.toml", At::Line(line), &["colour"]);
+}
+
+#[test]
+fn empty_file_is_refused() {
+    let (sandbox, output) = run_drill("");
+    assert_refused(&output, &sandbox.path("out"), "drill.toml", At::WholeFile, &["empty"]);
+}
+
+#[test]
+fn non_utf8_bytes_are_located() {
+    // The title "Web server down" with its middle word replaced by the byte 0xFF
+    let text = edit(&a1_text(), "title = \"Web server down\"", "title = \"Web @@ down\"");
+    let line = line_of(&text, "title = ");
+    let (before, after) = text.split_once("@@").unwrap();
+    let bytes = [before.as_bytes(), b"\xFF", after.as_bytes()].concat();
+    let (sandbox, output) = run_drill(bytes);
+    let mentions = ["UTF-8"];
+    assert_refused(&output, &sandbox.path("out"), "drill.toml", At::Line(line), &mentions);
+}
+
+#[test]
+fn missing_path_is_refused() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.drillsim(&["run", "missing.toml", "--out", "out", "--runs", "50"]);
+    let mentions = ["no such file"];
+    assert_refused(&output, &sandbox.path("out"), "missing.toml", At::WholeFile, &mentions);
+}
+
+/// Input: two copies of A1. Right answer: a problem at the `id = "A1"` line of the second,
+/// naming the first, and nothing written.
+#[test]
+fn duplicate_drill_id_is_located_at_its_id() {
+    let sandbox = Sandbox::new();
+    sandbox.write("first.toml", a1_text());
+    sandbox.write("second.toml", a1_text());
+    let args = ["run", "first.toml", "second.toml", "--out", "out", "--runs", "50"];
+    let output = sandbox.drillsim(&args);
+    let line = line_of(&a1_text(), "id = \"A1\"");
+    let mentions = ["'id'", "'A1'", "first.toml"];
+    assert_refused(&output, &sandbox.path("out"), "second.toml", At::Line(line), &mentions);
+}
+
+#[test]
+fn every_problem_in_a_file_is_reported_at_once() {
+    let faults = "\n[[fault]]\nat = \"1s\"\naction = \"fail\"\ntarget = \"relay-shahe-77\"\n";
+    let text = edit(&a1_text(), "\"web-shahe-1\"", "\"web-shahe-99\"") + faults;
+    let (sandbox, output) = run_drill(&text);
+    assert_refused(&output, &sandbox.path("out"), "drill.toml", At::SomePosition, &["'target'"]);
+
+    // One line per unknown target, each at its own line, and the count in the summary
+    let lines: Vec<usize> = output
+        .problems()
+        .iter()
+        .filter(|p| p.message.starts_with("'target': unknown element"))
+        .filter_map(|p| p.position.map(|(line, _)| line))
+        .collect();
+    assert_eq!(lines, [line_of(&text, "web-shahe-99"), line_of(&text, "relay-shahe-77")]);
+    assert!(output.stderr.contains("2 problems found"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Bad topologies: exit 2, every problem located, nothing written
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn zero_check_interval_is_refused() {
+    // The LVS mechanism checking its real servers every 0 s
+    let text = edit(&tenpay_text(), "check_interval = \"60s\"", "check_interval = \"0s\"");
+    let (sandbox, output) = run_a1_on_topology(&text);
+    let line = line_of(&text, "check_interval = \"0s\"");
+    let mentions = ["'check_interval'"];
+    assert_refused(&output, &sandbox.path("out"), "topology.toml", At::Line(line), &mentions);
+}
+
+#[test]
+fn duplicate_topology_id_is_refused() {
+    let base = tenpay_text();
+    let text = format!("{base}\n[[site]]\nid = \"xian\"\nname = \"again\"\nkind = \"access\"\n");
+    let (sandbox, output) = run_a1_on_topology(&text);
+    let line = line_at(&text, text.rfind("id = \"xian\"").unwrap());
+    let mentions = ["'xian'", "twice"];
+    assert_refused(&output, &sandbox.path("out"), "topology.toml", At::Line(line), &mentions);
+    assert_eq!(output.problems().len(), 1, "one problem, no knock-on ones");
+}
+
+#[test]
+fn flow_shares_not_adding_up_to_one_are_refused() {
+    // The payment flow's Xi'an entry raised from 15 % to 25 %: the shares add up to 1.1
+    let old = "{ entry = \"xian\", share = 0.15 },\n]\n\n[[flow]]\nid = \"clearing\"";
+    let new = "{ entry = \"xian\", share = 0.25 },\n]\n\n[[flow]]\nid = \"clearing\"";
+    let (sandbox, output) = run_a1_on_topology(&edit(&tenpay_text(), old, new));
+    let mentions = ["'entries'", "1.1"];
+    assert_refused(&output, &sandbox.path("out"), "topology.toml", At::SomePosition, &mentions);
+}
+
+#[test]
+fn flow_reaching_no_database_is_refused() {
+    let old = "path = [\"trans-manager\", \"error-server\", \"db-acct/write\"]";
+    let new = "path = [\"trans-manager\", \"error-server\"]";
+    let (sandbox, output) = run_a1_on_topology(&edit(&tenpay_text(), old, new));
+    let mentions = ["'path'", "'clearing'", "no database"];
+    assert_refused(&output, &sandbox.path("out"), "topology.toml", At::SomePosition, &mentions);
+}
+
+#[test]
+fn dependency_cycle_is_refused() {
+    // Shahe rack A powered by one of its own feeds and by itself
+    let old = "needs_any = [\"shahe-rack-a-feed-a\", \"shahe-rack-a-feed-b\"]";
+    let new = "needs_any = [\"shahe-rack-a\", \"shahe-rack-a-feed-b\"]";
+    let text = edit(&tenpay_text(), old, new);
+    let (sandbox, output) = run_a1_on_topology(&text);
+    let line = line_of(&text, "id = \"shahe-rack-a\"\n");
+    let mentions = ["'shahe-rack-a'", "cycle"];
+    assert_refused(&output, &sandbox.path("out"), "topology.toml", At::Line(line), &mentions);
+}
+
+#[test]
+fn bad_topology_named_by_a_drill_is_refused_at_its_own_path() {
+    let sandbox = Sandbox::new();
+    let text = edit(&tenpay_text(), "check_interval = \"60s\"", "check_interval = \"0s\"");
+    sandbox.write("net/bad.toml", &text);
+    let drill = edit(&a1_text(), "answer = ", "topology = \"../net/bad.toml\"\nanswer = ");
+    sandbox.write("drills/a1.toml", drill);
+    let output = sandbox.drillsim(&["run", "drills/a1.toml", "--out", "out", "--runs", "50"]);
+    let line = line_of(&text, "check_interval = \"0s\"");
+    let file = "drills/../net/bad.toml";
+    let mentions = ["'check_interval'"];
+    assert_refused(&output, &sandbox.path("out"), file, At::Line(line), &mentions);
+}
+
+#[test]
+fn validate_reports_the_problems_run_reports() {
+    let text = edit(&tenpay_text(), "check_interval = \"60s\"", "check_interval = \"0s\"");
+    let (sandbox, run_output) = run_a1_on_topology(&text);
+    let validate_output = sandbox.drillsim(&["validate", "topology.toml"]);
+    validate_output.assert_code(2);
+    assert_eq!(validate_output.stderr, run_output.stderr);
+}
+
+// ---------------------------------------------------------------------------------------
+// Usage and writing errors
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn zero_runs_is_a_usage_error() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.drillsim(&["run", "--runs", "0", "--out", "out"]);
+    output.assert_code(2);
+    assert!(output.stderr.contains("--runs"));
+    assert_nothing_written(&sandbox.path("out"));
+}
+
+#[test]
+fn non_numeric_runs_is_a_usage_error() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.drillsim(&["run", "--runs", "abc", "--out", "out"]);
+    output.assert_code(2);
+    assert!(output.stderr.contains("abc"));
+    assert_nothing_written(&sandbox.path("out"));
+}
+
+#[test]
+fn unknown_subcommand_is_a_usage_error() {
+    let output = Sandbox::new().drillsim(&["simulate"]);
+    output.assert_code(2);
+    assert!(output.stderr.contains("simulate"));
+}
+
+#[test]
+fn missing_subcommand_is_a_usage_error() {
+    let output = Sandbox::new().drillsim(&[]);
+    output.assert_code(2);
+}
+
+#[test]
+fn unwritable_out_dir_exits_3() {
+    // --out names an existing regular file, so no report directory can be made in it
+    let sandbox = Sandbox::new();
+    sandbox.write("taken", "");
+    let output = sandbox.drillsim(&["run", &bundled_drill("A1"), "--out", "taken", "--runs", "5"]);
+    output.assert_code(3);
+    assert!(output.stderr.contains("taken"));
+}
+
+// ---------------------------------------------------------------------------------------
+// validate and list on the bundled files
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn validate_accepts_the_bundled_drills_and_topology() {
+    let sandbox = Sandbox::new();
+    let drills = format!("{REPO}/drills");
+    let topology = format!("{REPO}/topologies/tenpay.toml");
+    let output = sandbox.drillsim(&["validate", &drills, &topology]);
+    output.assert_code(0);
+    assert!(output.stdout.starts_with("ok"));
+    assert_eq!(output.stderr, "");
+
+    sandbox.drillsim(&["validate"]).assert_code(0);
+}
+
+#[test]
+fn list_prints_the_bundled_drills_in_the_manuals_order() {
+    let output = Sandbox::new().drillsim(&["list"]);
+    output.assert_code(0);
+    let ids: Vec<&str> =
+        output.stdout.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    let expected: Vec<&str> = BUNDLED.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, expected);
+
+    // Each line gives the title and the clause too
+    let rows: BTreeMap<&str, &str> =
+        output.stdout.lines().skip(1).filter_map(|l| l.split_once(' ')).collect();
+    assert!(rows["D4"].contains("Shahe whole site lost"));
+    assert!(rows["A8"].contains("Exception 4"));
+}
