@@ -4,7 +4,8 @@
 //! that mask failures and the disasters they prepare for. drillsim reads that
 //! architecture as a [`topology`], each disaster as a [`drill`], runs the drill in
 //! simulated time ([`simulation`]) many times ([`monte_carlo`]), grades the outcome
-//! under the manual's own table ([`grade`]) and writes a [`report`].
+//! under the manual's own table ([`grade`]), lays the manual's response rules on the
+//! simulated clock ([`response`]) and writes a [`report`].
 
 pub mod bundled;
 pub mod cli;
@@ -14,6 +15,7 @@ pub mod grade;
 pub mod input;
 pub mod monte_carlo;
 pub mod report;
+pub mod response;
 pub mod simulation;
 pub mod timing;
 pub mod topology;

@@ -25,6 +25,7 @@ pub fn render(report: &Report) -> String {
     outcome(&mut md, report);
     expectations(&mut md, report);
     findings(&mut md, report);
+    response(&mut md, report);
     run(&mut md, report);
     assumptions(&mut md, report);
     reproduce(&mut md, report);
@@ -138,6 +139,46 @@ fn findings(md: &mut String, r: &Report) {
     }
     for f in &r.findings {
         let _ = writeln!(md, "- {f}");
+    }
+}
+
+fn response(md: &mut String, r: &Report) {
+    let resp = &r.response;
+    let _ = writeln!(md, "\n## Response under the manual, for the median run (Art. 4, 8-13)\n");
+    let n = &resp.notification;
+    match (&resp.graded_business, resp.grade) {
+        (Some(business), Some(g)) => {
+            let _ = writeln!(md, "Graded outcome: {business}, grade {g} (Art. 4).");
+            if n.roles.is_empty() {
+                let _ = writeln!(md, "Notified ({}): {}.", n.clause, n.scope);
+            } else {
+                let roles = n.roles.join(", ");
+                let _ = writeln!(md, "Notified ({}): {roles}; scope: {}.", n.clause, n.scope);
+            }
+        }
+        _ => {
+            let _ = writeln!(
+                md,
+                "Graded outcome: below the major-incident bar of Art. 4, so no major-incident \
+                 notification; the timeline below shows what the process would ask if the \
+                 incident were declared."
+            );
+        }
+    }
+    for m in &resp.margins {
+        let _ = writeln!(md, "Margin: {}: {}.", m.business.name(), m.sentence);
+    }
+    let timeline = &resp.timeline;
+    for note in &timeline.notes {
+        let _ = writeln!(md, "\n{note}");
+    }
+    if timeline.milestones.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "\n| due at | what | clause | this drill |");
+    let _ = writeln!(md, "|---|---|---|---|");
+    for m in &timeline.milestones {
+        let _ = writeln!(md, "| {} | {} | {} | {} |", human(m.at_s), m.what, m.clause, m.need);
     }
 }
 

@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::drill::{Cause, Drill};
-use crate::monte_carlo::{Outcome, Percentiles};
+use crate::monte_carlo::{Outcome, Percentiles, RunSummary};
+use crate::response;
 use crate::timing::human;
 use crate::topology::Topology;
 
@@ -50,6 +51,8 @@ pub struct Report {
     pub detection_time_s: Option<Percentiles>,
     pub recovered_by: Vec<CauseShare>,
     pub representative_run: RunInfo,
+    /// The manual's response rules laid on the median run.
+    pub response: ResponseInfo,
     pub findings: Vec<String>,
     pub assumptions: Vec<Assumption>,
 }
@@ -130,6 +133,23 @@ pub struct RunInfo {
     pub events: Vec<EventInfo>,
     /// Per business: [time (s), failing share (0-1)] steps.
     pub timeline: BTreeMap<String, Vec<[f64; 2]>>,
+}
+
+/// What the company's own rules ask of the people, for the median run (Art. 4, 8-13).
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseInfo {
+    /// The most severe Art. 4 grade of any business in the median run (null: none).
+    pub grade: Option<u8>,
+    /// The business that grade is for.
+    pub graded_business: Option<String>,
+    /// Who is notified and where (Art. 8).
+    pub notification: response::Notification,
+    /// The declaration, the Art. 8 checklist, progress updates, the customer-service
+    /// answer and the end, each marked as needed by this drill or not.
+    pub timeline: response::Timeline,
+    /// Per business hit: how much more outage at the same peak share would make it more
+    /// severe.
+    pub margins: Vec<response::Margin>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -243,6 +263,7 @@ impl Report {
                     })
                     .collect(),
             },
+            response: response_info(topology, trial, &summary),
             findings: findings(topology, drill, outcome),
             assumptions: assumptions(topology),
         }
@@ -327,6 +348,35 @@ fn businesses(topology: &Topology, outcome: &Outcome) -> BTreeMap<String, Busine
         map.insert(flow.business.name().to_owned(), info);
     }
     map
+}
+
+/// The response rules of the manual laid on one run.
+fn response_info(
+    topology: &Topology,
+    trial: &crate::simulation::Trial,
+    run: &RunSummary,
+) -> ResponseInfo {
+    let worst = topology
+        .flows
+        .iter()
+        .zip(&run.flows)
+        .filter_map(|(flow, r)| r.grade.map(|g| (flow.business, g)))
+        .min_by_key(|(_, g)| g.number());
+    let margins = topology
+        .flows
+        .iter()
+        .zip(&run.flows)
+        .filter(|(_, r)| r.peak > 0.0)
+        .filter_map(|(flow, r)| response::margin(flow.business, r.peak, r.impact_duration))
+        .collect();
+    let horizon_s = trial.end - trial.first_fault;
+    ResponseInfo {
+        grade: worst.map(|(_, g)| g.number()),
+        graded_business: worst.map(|(b, _)| b.name().to_owned()),
+        notification: response::notification(worst.map(|(_, g)| g)),
+        timeline: response::timeline(run.detection, run.recovery, horizon_s),
+        margins,
+    }
 }
 
 fn findings(topology: &Topology, drill: &Drill, outcome: &Outcome) -> Vec<String> {

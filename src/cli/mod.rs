@@ -1,0 +1,171 @@
+//! The command line: `drillsim run | validate | list | grade`.
+//!
+//! Arguments are parsed by clap, inputs are loaded and checked in full before anything
+//! is simulated or written, and the outcome is mapped to an exit code of [`crate::exit`].
+
+use std::ffi::OsString;
+
+mod grade;
+mod inspect;
+mod load;
+mod run;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::exit;
+use crate::grade::Business;
+use crate::input::Problems;
+use crate::monte_carlo::MAX_RUNS;
+
+/// Default number of simulated runs of each drill.
+pub const DEFAULT_RUNS: u32 = 1000;
+/// Default seed of the random streams.
+pub const DEFAULT_SEED: u64 = 1;
+#[derive(Debug, Parser)]
+#[command(
+    name = "drillsim",
+    version,
+    about = "Failover drill simulator for a payment platform's emergency manual",
+    long_about = "Failover drill simulator: models the emergency manual's architecture as a graph, \
+                  injects each disaster it lists, simulates the automatic takeovers and the manual \
+                  switchover in simulated time, and reports impact, Art. 4 grade and recovery time.",
+    after_help = exit::HELP
+)]
+pub struct Cli {
+    /// Diagnostics on stderr: -v per drill, -vv per run, -vvv every simulated event
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate drills and write a report for each (default: every bundled drill)
+    #[command(after_help = exit::HELP)]
+    Run(RunArgs),
+    /// Check topology and drill files without simulating (default: the bundle)
+    #[command(after_help = exit::HELP)]
+    Validate(ValidateArgs),
+    /// List drills with their id, title and the manual's clause (default: the bundle)
+    List(ListArgs),
+    /// Grade an incident under Art. 4 and show who Art. 8 notifies
+    #[command(after_help = exit::HELP)]
+    Grade(GradeArgs),
+}
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Drill files or directories of drill files (default: the bundled drills)
+    paths: Vec<PathBuf>,
+    /// Topology to run every drill on (default: the drill's own `topology` key, or the
+    /// bundled reference topology)
+    #[arg(long, value_name = "FILE")]
+    topology: Option<PathBuf>,
+    /// Directory the reports are written to, one sub-directory per drill
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    out: PathBuf,
+    /// Simulated runs of each drill (Monte Carlo), 1 to 10,000,000
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_RUNS,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_RUNS)))]
+    runs: u32,
+    /// Seed of the random streams; the same seed gives the same reports
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Print nothing on success but the reports' directory
+    #[arg(long, short)]
+    quiet: bool,
+}
+#[derive(Debug, Args)]
+struct ValidateArgs {
+    /// Topology or drill files, or directories of them (default: the bundle)
+    paths: Vec<PathBuf>,
+    /// Topology to check drills against (default: as for `run`)
+    #[arg(long, value_name = "FILE")]
+    topology: Option<PathBuf>,
+}
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// Drill files or directories of drill files (default: the bundled drills)
+    paths: Vec<PathBuf>,
+}
+#[derive(Debug, Args)]
+struct GradeArgs {
+    /// Business class: payment, clearing or non-key
+    #[arg(long, value_parser = grade::parse_business)]
+    business: Business,
+    /// Share of users or transactions affected, as a percentage: 35%
+    #[arg(long, value_name = "PCT", value_parser = grade::parse_percent, allow_hyphen_values = true)]
+    impact: f64,
+    /// How long the impact lasts: 45m, 1h30m, 2701s
+    #[arg(long, value_name = "DURATION", value_parser = grade::parse_duration_arg,
+          allow_hyphen_values = true)]
+    duration: f64,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { exit::BAD_INPUT } else { exit::SUCCESS };
+        }
+    };
+    init_diagnostics(cli.verbose);
+    let result = match cli.command {
+        Command::Run(args) => run::run(&args),
+        Command::Validate(args) => inspect::validate(&args),
+        Command::List(args) => inspect::list(&args),
+        Command::Grade(args) => grade::grade(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure::Input(problems)) => {
+            eprintln!("{problems}");
+            let n = problems.0.len();
+            eprintln!(
+                "drillsim: {n} problem{} found; nothing was simulated or written",
+                if n == 1 { "" } else { "s" }
+            );
+            exit::BAD_INPUT
+        }
+        Err(Failure::Write(message)) => {
+            eprintln!("drillsim: {message}");
+            exit::WRITE_FAILED
+        }
+    }
+}
+/// Sends `tracing` diagnostics to stderr at the level the `-v` flags ask for.
+fn init_diagnostics(verbose: u8) {
+    let level = match verbose {
+        0 => return,
+        1 => tracing::Level::INFO,
+        2 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}
+pub(crate) enum Failure {
+    Input(Problems),
+    Write(String),
+}
+impl From<Problems> for Failure {
+    fn from(problems: Problems) -> Self {
+        Failure::Input(problems)
+    }
+}
