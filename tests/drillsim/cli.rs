@@ -750,3 +750,106 @@ fn list_prints_the_bundled_drills_in_the_manuals_order() {
     assert!(rows["D4"].contains("Shahe whole site lost"));
     assert!(rows["A8"].contains("Exception 4"));
 }
+
+// ---------------------------------------------------------------------------------------
+// drillsim grade
+// ---------------------------------------------------------------------------------------
+
+/// Input: 35 % of payments failing for 45 min. Right answer (Art. 4, payment table):
+/// grade 4, cell "impact >= 30 %, > 30 min and <= 1 h"; Art. 8 notifies staff, team
+/// leaders and directors within platform R&D; 15 more minutes would make it grade 3.
+#[test]
+fn grade_prints_the_cell_the_notified_roles_and_the_margin() {
+    let sandbox = Sandbox::new();
+    let args = ["grade", "--business", "payment", "--impact", "35%", "--duration", "45m"];
+    let output = sandbox.drillsim(&args);
+    output.assert_code(0);
+    assert!(output.stdout.contains(": grade 4"), "verdict line");
+    assert!(output.stdout.contains("impact >= 30 %, > 30 min and <= 1 h: grade 4"), "cell");
+    assert!(output.stdout.contains("staff, team leaders, directors"), "roles");
+    assert!(output.stdout.contains("15 min more of outage"), "margin");
+    assert!(output.stdout.contains("within 20 min"), "checklist");
+}
+
+/// The JSON form carries grade, cell, notify and scope; boundaries are left-open and
+/// right-closed: exactly 30 min at 35 % is still grade 5, 2701 s is grade 4.
+#[test]
+fn grade_json_answers_at_and_just_past_a_boundary() {
+    let sandbox = Sandbox::new();
+    let answer = |duration: &str| -> Value {
+        let args = ["grade", "--business", "payment", "--impact", "35%"];
+        let output =
+            sandbox.drillsim(&[&args[..], &["--duration", duration, "--format", "json"]].concat());
+        output.assert_code(0);
+        serde_json::from_str(&output.stdout).expect("grade --format json prints JSON")
+    };
+    let at_bound = answer("30m");
+    assert_eq!(at_bound["grade"], 5);
+    assert!(at_bound["notify"].as_array().unwrap().is_empty(), "no Art. 8 row for grade 5");
+    let past_bound = answer("1801s");
+    assert_eq!(past_bound["grade"], 4);
+    assert_eq!(past_bound["scope"], "platform R&D and the business lines involved");
+    assert!(past_bound["cell"].as_str().unwrap().contains("> 30 min and <= 1 h"));
+    assert_eq!(answer("2701s")["grade"], 4);
+}
+
+/// Below the bar: clearing never reaches grade 1 and a short outage is no incident.
+#[test]
+fn grade_below_the_bar_is_null_in_json() {
+    let sandbox = Sandbox::new();
+    let args = ["grade", "--business", "clearing", "--impact", "100%", "--duration", "59m"];
+    let output = sandbox.drillsim(&[&args[..], &["--format", "json"]].concat());
+    output.assert_code(0);
+    let answer: Value = serde_json::from_str(&output.stdout).unwrap();
+    assert_eq!(answer["grade"], Value::Null);
+    assert_eq!(answer["cell"], Value::Null);
+}
+
+/// Every malformed argument is a usage error (exit 2) that says what is wrong.
+#[test]
+fn grade_usage_errors_exit_2_with_a_reason() {
+    let sandbox = Sandbox::new();
+    let cases = [
+        (["--business", "payment", "--impact", "135%", "--duration", "45m"], "outside"),
+        (["--business", "payment", "--impact", "35", "--duration", "45m"], "no '%'"),
+        (["--business", "payment", "--impact", "35%", "--duration", "-5m"], "negative"),
+        (["--business", "payments", "--impact", "35%", "--duration", "45m"], "unknown business"),
+        (["--business", "payment", "--impact", "35%", "--duration", "soon"], "not a duration"),
+    ];
+    for (args, reason) in cases {
+        let output = sandbox.drillsim(&[&["grade"][..], &args[..]].concat());
+        output.assert_code(2);
+        assert!(output.stderr.contains(reason), "stderr should say '{reason}'");
+        assert!(output.stdout.is_empty());
+    }
+}
+
+/// Every report carries the response section: D4 (whole-site loss) is graded, names the
+/// roles to notify, and needs the external announcement; A5 recovers before the
+/// incident would even be declared.
+#[test]
+fn reports_lay_the_response_timeline_on_the_simulated_recovery() {
+    let sandbox = Sandbox::new();
+    let d4 = format!("{REPO}/drills/d4-shahe-site-lost.toml");
+    let a5 = format!("{REPO}/drills/a5-resource-manager-down.toml");
+    let output = sandbox.drillsim(&["run", &d4, &a5, "--out", "out", "--runs", "50"]);
+    output.assert_code(0);
+    let read = |id: &str| -> Value {
+        let text = std::fs::read_to_string(sandbox.path(&format!("out/{id}/report.json"))).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let d4 = read("D4");
+    assert!(d4["response"]["grade"].as_u64().is_some());
+    assert!(!d4["response"]["notification"]["roles"].as_array().unwrap().is_empty());
+    let milestones = d4["response"]["timeline"]["milestones"].as_array().unwrap();
+    let announcement = milestones
+        .iter()
+        .find(|m| m["what"].as_str().unwrap().starts_with("external announcement"))
+        .expect("the Art. 8 external announcement is on the timeline");
+    assert_eq!(announcement["need"], "needed");
+    let a5 = read("A5");
+    let milestones = a5["response"]["timeline"]["milestones"].as_array().unwrap();
+    assert!(milestones.iter().all(|m| m["need"] != "needed"), "A5 recovers in under a minute");
+    let md = std::fs::read_to_string(sandbox.path("out/D4/report.md")).unwrap();
+    assert!(md.contains("## Response under the manual"));
+}
