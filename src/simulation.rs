@@ -175,12 +175,33 @@ pub struct Trial {
 #[derive(Debug, Clone, Copy)]
 enum Event {
     Fault(usize),
-    AutoRestore(ElementId),
-    Detected { group: GroupId, slot: usize, epoch: u32 },
-    Takeover { group: GroupId, epoch: u32 },
-    SpareUp { group: GroupId, epoch: u32 },
-    EntryDown { entry: EntryId, epoch: u32 },
-    RunbookStep { runbook: RunbookId, step: usize, epoch: u32 },
+    /// The end of a fault with a duration; stale once a later fault hits the target.
+    AutoRestore {
+        target: ElementId,
+        epoch: u32,
+    },
+    Detected {
+        group: GroupId,
+        slot: usize,
+        epoch: u32,
+    },
+    Takeover {
+        group: GroupId,
+        epoch: u32,
+    },
+    SpareUp {
+        group: GroupId,
+        epoch: u32,
+    },
+    EntryDown {
+        entry: EntryId,
+        epoch: u32,
+    },
+    RunbookStep {
+        runbook: RunbookId,
+        step: usize,
+        epoch: u32,
+    },
 }
 
 struct Scheduled {
@@ -215,6 +236,8 @@ struct Slot {
     in_rotation: bool,
     /// Bumped to cancel a pending detection.
     epoch: u32,
+    /// A detection of this member is scheduled.
+    detecting: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -267,6 +290,9 @@ struct Simulation<'a, R: ?Sized> {
     queue: BinaryHeap<Reverse<Scheduled>>,
     seq: u64,
     failed: Vec<bool>,
+    /// Bumped by every fault on an element, so that a later fault cancels an earlier
+    /// fault's automatic restore.
+    fault_epochs: Vec<u32>,
     alive: Vec<bool>,
     /// First slot of each group in `slots`.
     offsets: Vec<usize>,
@@ -295,7 +321,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             offsets.push(total);
             total += group.members.len();
         }
-        let slot = Slot { seen_alive: true, in_rotation: true, epoch: 0 };
+        let slot = Slot { seen_alive: true, in_rotation: true, epoch: 0, detecting: false };
         let n = topology.elements.len();
         Simulation {
             topology,
@@ -305,6 +331,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             queue: BinaryHeap::new(),
             seq: 0,
             failed: vec![false; n],
+            fault_epochs: vec![0; n],
             alive: vec![true; n],
             offsets,
             slots: vec![slot; total],
@@ -375,7 +402,10 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
     fn apply(&mut self, event: Event) -> Option<Cause> {
         match event {
             Event::Fault(i) => self.fault(i),
-            Event::AutoRestore(target) => {
+            Event::AutoRestore { target, epoch } => {
+                if self.fault_epochs[target] != epoch {
+                    return None;
+                }
                 self.failed[target] = false;
                 self.note(Happening::Restored { target });
                 Some(Cause::Restore)
@@ -392,9 +422,11 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         let fault = &self.drill.faults[i];
         let (action, target, duration) = (fault.action, fault.target, fault.duration);
         self.failed[target] = action.takes_down();
+        self.fault_epochs[target] += 1;
         self.note(Happening::Fault { action, target });
         if let Some(duration) = duration {
-            self.schedule(duration, Event::AutoRestore(target));
+            let epoch = self.fault_epochs[target];
+            self.schedule(duration, Event::AutoRestore { target, epoch });
         }
         (!action.takes_down()).then_some(Cause::Restore)
     }
@@ -404,6 +436,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         if self.slots[index].epoch != epoch {
             return None;
         }
+        self.slots[index].detecting = false;
         self.slots[index].in_rotation = false;
         self.mark_detected();
         let mechanism = self.detector(group, slot);
@@ -436,6 +469,9 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         }
         self.groups[group].takeover_pending = false;
         let active = self.groups[group].active;
+        if self.usable(group, active) && self.slot(group, active).seen_alive {
+            return None;
+        }
         let candidate = (0..self.topology.groups[group].members.len())
             .find(|&k| k != active && self.usable(group, k) && self.slot(group, k).seen_alive);
         match candidate {
@@ -466,8 +502,11 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         if !self.slot(group, self.groups[group].active).seen_alive
             && let Some(k) = spares.clone().find(|&k| self.slot(group, k).seen_alive)
         {
-            self.groups[group].active = k;
-            self.groups[group].stuck = false;
+            let state = &mut self.groups[group];
+            state.active = k;
+            state.stuck = false;
+            state.takeover_pending = false;
+            state.takeover_epoch += 1;
         }
         self.note(Happening::SpareUp { group });
         self.mark_detected();
@@ -579,22 +618,33 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         }
     }
 
+    /// Notices members that died or came back, and has the mechanism watch every dead
+    /// member still in rotation (also one already dead when its watcher came back, or a
+    /// spare that was dead when brought into service).
     fn watch_members(&mut self, group: GroupId) {
-        let members = &self.topology.groups[group].members;
-        for (k, &member) in members.iter().enumerate() {
+        let watching = self.watcher_alive(group);
+        for k in 0..self.topology.groups[group].members.len() {
             let index = self.offsets[group] + k;
-            let alive = self.alive[member];
-            if alive == self.slots[index].seen_alive {
-                continue;
+            let alive = self.alive[self.topology.groups[group].members[k]];
+            if alive != self.slots[index].seen_alive {
+                let slot = &mut self.slots[index];
+                slot.seen_alive = alive;
+                slot.epoch += 1;
+                slot.detecting = false;
+                if alive {
+                    self.member_back(group, k);
+                }
             }
-            self.slots[index].seen_alive = alive;
-            self.slots[index].epoch += 1;
-            if alive {
-                self.member_back(group, k);
-            } else if self.usable(group, k) && self.watcher_alive(group) {
+            let slot = self.slots[index];
+            let unwatched = !slot.seen_alive && slot.in_rotation && !slot.detecting;
+            if unwatched && watching && self.usable(group, k) {
                 let delay = self.detection_delay(group, k);
-                let epoch = self.slots[index].epoch;
-                self.schedule(delay, Event::Detected { group, slot: k, epoch });
+                self.slots[index].detecting = true;
+                self.schedule(delay, Event::Detected { group, slot: k, epoch: slot.epoch });
+            } else if slot.detecting && !watching {
+                // The watcher died with its site: the pending detection will not come
+                self.slots[index].detecting = false;
+                self.slots[index].epoch += 1;
             }
         }
     }
