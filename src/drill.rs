@@ -13,7 +13,7 @@ use crate::input::{Problem, Problems, SourceFile, suggestion};
 use crate::timing::parse_duration;
 use crate::topology::{ElementId, ElementKind, FileRef, Topology};
 
-/// Simulated horizon when a drill names none [seconds]: one day.
+/// Simulated horizon when a drill names none \[seconds\]: one day.
 pub const DEFAULT_HORIZON_S: f64 = 24.0 * 3600.0;
 
 /// Most faults one drill may inject.
@@ -134,11 +134,11 @@ impl Action {
 /// One injected fault, at a simulated time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fault {
-    /// Time of the fault from the start of the drill [seconds].
+    /// Time of the fault from the start of the drill \[seconds\].
     pub at: f64,
     pub action: Action,
     pub target: ElementId,
-    /// Time after which the target comes back by itself [seconds], if it does.
+    /// Time after which the target comes back by itself \[seconds\], if it does.
     pub duration: Option<f64>,
 }
 
@@ -178,7 +178,7 @@ pub enum Check {
     MaxGrade(Business, Grade),
     /// The peak failing share of the business lies within bounds (ratios 0-1).
     PeakImpact { business: Business, at_least: Option<f64>, at_most: Option<f64> },
-    /// Every business is back within this time of the first fault [seconds].
+    /// Every business is back within this time of the first fault \[seconds\].
     RecoveryWithin(f64),
     /// The last business to recover is brought back by this cause.
     RecoveredBy(Cause),
@@ -203,7 +203,7 @@ pub struct Drill {
     pub answer: String,
     pub note: String,
     pub file: FileRef,
-    /// Simulated time after which the drill stops [seconds].
+    /// Simulated time after which the drill stops \[seconds\].
     pub horizon: f64,
     pub faults: Vec<Fault>,
     pub expectations: Vec<Expectation>,

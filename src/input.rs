@@ -9,7 +9,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-/// Largest input file drillsim reads [bytes]; a larger file is refused before parsing.
+/// Largest input file drillsim reads \[bytes\]; a larger file is refused before parsing.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// One input file: its label (the path as the user gave it, or `bundled:...`), its text

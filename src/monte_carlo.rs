@@ -27,7 +27,7 @@ pub fn stream(seed: u64, run: u32) -> ChaCha8Rng {
 pub struct FlowRun {
     /// Largest failing share (ratio 0-1).
     pub peak: f64,
-    /// Total time with some requests failing [seconds].
+    /// Total time with some requests failing \[seconds\].
     pub impact_duration: f64,
     pub grade: Option<Grade>,
 }
@@ -37,10 +37,10 @@ pub struct FlowRun {
 pub struct RunSummary {
     /// Per flow of the topology.
     pub flows: Vec<FlowRun>,
-    /// From the first fault to the recovery of every business [seconds]; none when
+    /// From the first fault to the recovery of every business \[seconds\]; none when
     /// some business still fails at the horizon.
     pub recovery: Option<f64>,
-    /// From the first fault to the first detection [seconds].
+    /// From the first fault to the first detection \[seconds\].
     pub detection: Option<f64>,
     pub recovered_by: Option<Cause>,
 }
@@ -135,7 +135,7 @@ pub struct Outcome {
     pub seed: u64,
     pub runs: u32,
     pub flows: Vec<FlowStats>,
-    /// From the first fault to full recovery [seconds]; unrecovered runs count as the
+    /// From the first fault to full recovery \[seconds\]; unrecovered runs count as the
     /// time to the horizon.
     pub recovery: Percentiles,
     pub unrecovered: u32,

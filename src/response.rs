@@ -183,7 +183,7 @@ pub fn notification(grade: Option<Grade>) -> Notification {
 /// One step of the Art. 8 checklist.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct ChecklistStep {
-    /// Deadline of the step [seconds after the declaration].
+    /// Deadline of the step \[seconds after the declaration\].
     pub within_s: f64,
     /// What must be done by then.
     pub what: &'static str,
@@ -253,7 +253,7 @@ impl fmt::Display for Need {
 /// One milestone of a response timeline.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Milestone {
-    /// When it is due [seconds from the first fault].
+    /// When it is due \[seconds from the first fault\].
     pub at_s: f64,
     /// What kind of milestone it is.
     pub action: Action,
@@ -276,15 +276,15 @@ impl fmt::Display for Milestone {
 /// The response to one drill, laid on its clock, by [`timeline`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Timeline {
-    /// When the failure was detected [seconds from the first fault]; `None`:
+    /// When the failure was detected \[seconds from the first fault\]; `None`:
     /// not by the horizon.
     pub detected_s: Option<f64>,
-    /// When the incident is declared [seconds from the first fault].
+    /// When the incident is declared \[seconds from the first fault\].
     pub declared_s: Option<f64>,
-    /// When every business was back [seconds from the first fault]; `None`:
+    /// When every business was back \[seconds from the first fault\]; `None`:
     /// still failing at the horizon.
     pub recovered_s: Option<f64>,
-    /// End of the simulated drill [seconds from the first fault].
+    /// End of the simulated drill \[seconds from the first fault\].
     pub horizon_s: f64,
     /// The milestones, by time; empty when nothing was detected.
     pub milestones: Vec<Milestone>,

@@ -142,7 +142,7 @@ impl Happening {
 /// One line of a run's event log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogLine {
-    /// Simulated time [seconds from the start of the drill].
+    /// Simulated time \[seconds from the start of the drill\].
     pub t: f64,
     pub what: Happening,
 }
@@ -150,7 +150,7 @@ pub struct LogLine {
 /// When and by what every business was brought back.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Recovery {
-    /// Simulated time of the recovery [seconds from the start of the drill].
+    /// Simulated time of the recovery \[seconds from the start of the drill\].
     pub at: f64,
     /// What brought it back; none when nothing was ever impacted.
     pub by: Option<Cause>,
@@ -159,14 +159,14 @@ pub struct Recovery {
 /// The outcome of one simulated run of a drill.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trial {
-    /// Per flow of the topology: (time [s], failing share 0-1) steps, sorted by time.
+    /// Per flow of the topology: (time \[s\], failing share 0-1) steps, sorted by time.
     pub timelines: Vec<Vec<(f64, f64)>>,
     pub log: Vec<LogLine>,
-    /// Simulated horizon [seconds].
+    /// Simulated horizon \[seconds\].
     pub end: f64,
-    /// Time of the first fault [seconds].
+    /// Time of the first fault \[seconds\].
     pub first_fault: f64,
-    /// First time a mechanism or a person noticed a failure [seconds].
+    /// First time a mechanism or a person noticed a failure \[seconds\].
     pub detected: Option<f64>,
     /// None when some business still fails at the horizon.
     pub recovery: Option<Recovery>,

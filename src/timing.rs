@@ -10,7 +10,7 @@ use std::fmt;
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution as _, LogNormal, Triangular, Uniform};
 
-/// Longest duration accepted anywhere in an input file [seconds]: 30 days.
+/// Longest duration accepted anywhere in an input file \[seconds\]: 30 days.
 pub const MAX_DURATION_S: f64 = 30.0 * 24.0 * 3600.0;
 
 /// Parses a human duration ("45s", "2m30s", "1h") into seconds.
@@ -61,7 +61,7 @@ pub fn human(seconds: f64) -> String {
     }
 }
 
-/// A delay that varies from one simulated drill to the next [seconds].
+/// A delay that varies from one simulated drill to the next \[seconds\].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Distribution {
     /// Always the same value.
@@ -78,7 +78,7 @@ pub enum Distribution {
 const Z95: f64 = 1.644_853_626_951_472_2;
 
 impl Distribution {
-    /// Draws one delay [seconds]; never negative.
+    /// Draws one delay \[seconds\]; never negative.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match *self {
             Distribution::Fixed(v) => v,
@@ -97,7 +97,7 @@ impl Distribution {
         }
     }
 
-    /// Median of the distribution [seconds], for reports.
+    /// Median of the distribution \[seconds\], for reports.
     pub fn median(&self) -> f64 {
         match *self {
             Distribution::Fixed(v) => v,
@@ -107,7 +107,7 @@ impl Distribution {
         }
     }
 
-    /// Largest value the distribution can take [seconds]; infinite for the log-normal.
+    /// Largest value the distribution can take \[seconds\]; infinite for the log-normal.
     pub fn max(&self) -> f64 {
         match *self {
             Distribution::Fixed(v) => v,
@@ -157,24 +157,24 @@ impl fmt::Display for Distribution {
 /// `failures` consecutive failed checks, `retry_delay` apart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealthCheck {
-    /// time between checks [seconds]
+    /// time between checks \[seconds\]
     pub interval: f64,
-    /// time a check waits before it counts as failed [seconds]
+    /// time a check waits before it counts as failed \[seconds\]
     pub timeout: f64,
     /// consecutive failed checks before the target is declared down
     pub failures: u32,
-    /// time between a failed check and the next one [seconds]
+    /// time between a failed check and the next one \[seconds\]
     pub retry_delay: f64,
 }
 
 impl HealthCheck {
-    /// Draws the time from a failure to its detection [seconds].
+    /// Draws the time from a failure to its detection \[seconds\].
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         let phase = if self.interval > 0.0 { rng.random_range(0.0..self.interval) } else { 0.0 };
         phase + self.timeout + f64::from(self.failures - 1) * (self.retry_delay + self.timeout)
     }
 
-    /// Shortest and longest detection times [seconds].
+    /// Shortest and longest detection times \[seconds\].
     pub fn bounds(&self) -> (f64, f64) {
         let fixed = self.timeout + f64::from(self.failures - 1) * (self.retry_delay + self.timeout);
         (fixed, fixed + self.interval)
@@ -201,14 +201,14 @@ impl fmt::Display for HealthCheck {
 /// silent for `dead_time` is declared dead.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Heartbeat {
-    /// time between heartbeats [seconds]
+    /// time between heartbeats \[seconds\]
     pub keepalive: f64,
-    /// silence after which a peer is declared dead [seconds]
+    /// silence after which a peer is declared dead \[seconds\]
     pub dead_time: f64,
 }
 
 impl Heartbeat {
-    /// Draws the time from a failure to its detection [seconds]: the last heartbeat
+    /// Draws the time from a failure to its detection \[seconds\]: the last heartbeat
     /// came up to one keepalive before the failure.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         let since_last = if self.keepalive > 0.0 {

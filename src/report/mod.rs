@@ -111,7 +111,7 @@ pub struct BusinessInfo {
     pub flow: String,
     /// Largest failing share over the run (ratio 0-1).
     pub peak_impact: P50P95<f64>,
-    /// Total time with some requests failing [seconds].
+    /// Total time with some requests failing \[seconds\].
     pub impact_duration_s: P50P95<f64>,
     /// Art. 4 grade (1 most severe), null below the bar.
     pub grade: P50P95<Option<u8>>,

@@ -4,10 +4,10 @@ use plotters::prelude::*;
 
 use super::Report;
 
-/// Width and height of the picture [pixels].
+/// Width and height of the picture \[pixels\].
 const SIZE: (u32, u32) = (900, 420);
 
-/// Duration bounds of Art. 4 for payments [minutes], drawn as dashed lines.
+/// Duration bounds of Art. 4 for payments \[minutes\], drawn as dashed lines.
 const GRADE_BOUNDS: [(f64, &str); 5] =
     [(15.0, "15 min"), (30.0, "30 min"), (60.0, "1 h"), (120.0, "2 h"), (480.0, "8 h")];
 
@@ -85,7 +85,7 @@ pub fn timeline_svg(report: &Report) -> Result<String, String> {
     Ok(svg)
 }
 
-/// Turns (time [s], share) steps into the corners of a step line in (minutes, percent).
+/// Turns (time \[s\], share) steps into the corners of a step line in (minutes, percent).
 fn step_points(points: &[[f64; 2]], end_min: f64) -> Vec<(f64, f64)> {
     let mut line = Vec::with_capacity(points.len() * 2 + 1);
     for (i, &[t, share]) in points.iter().enumerate() {

@@ -4,7 +4,7 @@
 //! *elements*), the services of each layer deployed at each site, the mechanisms that
 //! mask failures (LVS, CL5, TGW, Heartbeat, semi-synchronous replication, DNS entry
 //! failover), the business flows through the layers and the manual runbooks. Loading
-//! reads the TOML into [`raw`] structures, then [`check`]s every id, reference, share
+//! reads the TOML into [`raw`] structures, then checks every id, reference, share
 //! and duration and reports all problems at once with their line and column.
 //!
 //! Every element and group is a node of a petgraph graph whose edges point from a node
@@ -103,9 +103,9 @@ pub enum Ref {
 /// How people react to an alert (Art. 8 and Art. 13).
 #[derive(Debug, Clone)]
 pub struct Response {
-    /// From a failure to the monitoring alert [seconds].
+    /// From a failure to the monitoring alert \[seconds\].
     pub alert: Distribution,
-    /// From the alert to the person on duty acting [seconds].
+    /// From the alert to the person on duty acting \[seconds\].
     pub respond: Distribution,
     pub source: String,
 }
@@ -204,7 +204,7 @@ pub struct Group {
     pub members: Vec<ElementId>,
     /// Index in `members` where the spares, brought up by hand, start.
     pub spares_from: usize,
-    /// Time to bring a spare into service once people act [seconds], and its source.
+    /// Time to bring a spare into service once people act \[seconds\], and its source.
     pub bring_up: Option<(Distribution, String)>,
     /// Groups and elements every request through this group also crosses.
     pub via: Vec<Ref>,
