@@ -667,12 +667,8 @@ fn rack_losing_both_feeds_fails_until_the_horizon() {
     }
 }
 
-#[test]
-fn partition_heals_by_itself_after_its_duration() {
-    // The database reaches the flow over one uplink, partitioned at 10 s for 90 s:
-    // every request fails from 10 s to 100 s, and the recovery is credited to the
-    // restore. The link is not watched by any mechanism, so nothing is detected.
-    let uplink = r#"
+/// A one-member database that reaches its flow over one external uplink.
+const UPLINK: &str = r#"
 [[link]]
 id = "uplink"
 kind = "external"
@@ -684,7 +680,13 @@ layer = "database"
 mechanism = "semi-sync"
 at = [{ site = "dc", members = 1, via = ["uplink"] }]
 "#;
-    let topology = topology(&[PRELUDE, uplink, &flow(r#"["db/write"]"#)]);
+
+#[test]
+fn partition_heals_by_itself_after_its_duration() {
+    // The database reaches the flow over one uplink, partitioned at 10 s for 90 s:
+    // every request fails from 10 s to 100 s, and the recovery is credited to the
+    // restore. The link is not watched by any mechanism, so nothing is detected.
+    let topology = topology(&[PRELUDE, UPLINK, &flow(r#"["db/write"]"#)]);
     let partition = format!("{}duration = \"90s\"\n", fault("10s", "partition", "uplink"));
     let drill = drill(&topology, &partition);
     let link = topology.element("uplink").unwrap();
@@ -709,19 +711,7 @@ fn a_later_fault_outlasts_an_earlier_partitions_automatic_restore() {
     // The uplink is partitioned at 10 s for 90 s, then fails for good at 50 s. The
     // partition's restore at 100 s used to bring the link back; the right answer is
     // that every request fails from 10 s to the horizon.
-    let uplink = r#"
-[[link]]
-id = "uplink"
-kind = "external"
-sites = ["dc"]
-
-[[service]]
-id = "db"
-layer = "database"
-mechanism = "semi-sync"
-at = [{ site = "dc", members = 1, via = ["uplink"] }]
-"#;
-    let topology = topology(&[PRELUDE, uplink, &flow(r#"["db/write"]"#)]);
+    let topology = topology(&[PRELUDE, UPLINK, &flow(r#"["db/write"]"#)]);
     let partition = format!("{}duration = \"90s\"\n", fault("10s", "partition", "uplink"));
     let drill = drill(&topology, &(partition + &fault("50s", "fail", "uplink")));
     for seed in 0..20 {
