@@ -189,10 +189,8 @@ impl Report {
         outcome: &Outcome,
         provenance: &Provenance,
     ) -> Report {
-        let (index, trial) = &outcome.representative;
+        let (_, trial) = &outcome.representative;
         let summary = crate::monte_carlo::summarise(topology, trial);
-        let cause_label =
-            |c: Option<Cause>| c.map_or("nothing to recover".to_owned(), |c| c.label(topology));
         Report {
             drill: DrillInfo {
                 id: drill.id.clone(),
@@ -215,19 +213,7 @@ impl Report {
             command: provenance.command.clone(),
             horizon_s: drill.horizon,
             faults: faults(topology, drill),
-            expectation: ExpectationInfo {
-                met: outcome.met(),
-                checks: outcome
-                    .checks
-                    .iter()
-                    .map(|c| CheckInfo {
-                        check: c.text.clone(),
-                        required_share_of_runs: c.required,
-                        held_share_of_runs: round(c.held, 6),
-                        met: c.met,
-                    })
-                    .collect(),
-            },
+            expectation: expectation(outcome),
             businesses: businesses(topology, outcome),
             recovery_time_s: round_percentiles(outcome.recovery),
             unrecovered_runs: outcome.unrecovered,
@@ -236,33 +222,11 @@ impl Report {
                 .recovered_by
                 .iter()
                 .map(|&(c, share)| CauseShare {
-                    cause: cause_label(c),
+                    cause: cause_label(topology, c),
                     share_of_runs: round(share, 6),
                 })
                 .collect(),
-            representative_run: RunInfo {
-                run: *index,
-                recovery_time_s: summary.recovery.map(|r| round(r, 3)),
-                recovered_by: summary.recovery.map(|_| cause_label(summary.recovered_by)),
-                events: trial
-                    .log
-                    .iter()
-                    .map(|line| EventInfo {
-                        t_s: round(line.t, 3),
-                        event: line.what.describe(topology),
-                    })
-                    .collect(),
-                timeline: topology
-                    .flows
-                    .iter()
-                    .zip(&trial.timelines)
-                    .map(|(flow, steps)| {
-                        let points =
-                            steps.iter().map(|&(t, s)| [round(t, 3), round(s, 6)]).collect();
-                        (flow.business.name().to_owned(), points)
-                    })
-                    .collect(),
-            },
+            representative_run: representative_run(topology, outcome, &summary),
             response: response_info(topology, trial, &summary),
             findings: findings(topology, drill, outcome),
             assumptions: assumptions(topology),
@@ -305,6 +269,51 @@ fn replace_dir(staging: &Path, target: &Path) -> io::Result<()> {
         std::fs::remove_dir_all(&old)
     } else {
         std::fs::rename(staging, target)
+    }
+}
+
+/// What a recovery is credited to, as reports name it.
+fn cause_label(topology: &Topology, cause: Option<Cause>) -> String {
+    cause.map_or("nothing to recover".to_owned(), |c| c.label(topology))
+}
+
+fn expectation(outcome: &Outcome) -> ExpectationInfo {
+    let checks = outcome
+        .checks
+        .iter()
+        .map(|c| CheckInfo {
+            check: c.text.clone(),
+            required_share_of_runs: c.required,
+            held_share_of_runs: round(c.held, 6),
+            met: c.met,
+        })
+        .collect();
+    ExpectationInfo { met: outcome.met(), checks }
+}
+
+/// The median run in full: its events and its failing shares.
+fn representative_run(topology: &Topology, outcome: &Outcome, summary: &RunSummary) -> RunInfo {
+    let (index, trial) = &outcome.representative;
+    let events = trial
+        .log
+        .iter()
+        .map(|line| EventInfo { t_s: round(line.t, 3), event: line.what.describe(topology) })
+        .collect();
+    let timeline = topology
+        .flows
+        .iter()
+        .zip(&trial.timelines)
+        .map(|(flow, steps)| {
+            let points = steps.iter().map(|&(t, s)| [round(t, 3), round(s, 6)]).collect();
+            (flow.business.name().to_owned(), points)
+        })
+        .collect();
+    RunInfo {
+        run: *index,
+        recovery_time_s: summary.recovery.map(|r| round(r, 3)),
+        recovered_by: summary.recovery.map(|_| cause_label(topology, summary.recovered_by)),
+        events,
+        timeline,
     }
 }
 
@@ -395,10 +404,7 @@ fn findings(topology: &Topology, drill: &Drill, outcome: &Outcome) -> Vec<String
         let causes: Vec<String> = outcome
             .recovered_by
             .iter()
-            .map(|&(c, s)| {
-                let label = c.map_or("nothing to recover".to_owned(), |c| c.label(topology));
-                format!("{label} in {:.1} %", s * 100.0)
-            })
+            .map(|&(c, s)| format!("{} in {:.1} %", cause_label(topology, c), s * 100.0))
             .collect();
         findings.push(format!("recovery was credited to: {}", causes.join(", ")));
     }
