@@ -15,6 +15,7 @@
 //! Not modelled: capacity and overload (a pool with one member left carries all the
 //! load), flapping (a member that comes back rejoins at once), and clients retrying.
 
+use std::cell::Cell;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
@@ -22,8 +23,7 @@ use rand::Rng;
 
 use crate::drill::{Action, Cause, Drill};
 use crate::topology::{
-    ElementId, EntryId, Flow, GroupId, MechanismId, MechanismKind, Ref, Role, RunbookId, Step,
-    Topology,
+    ElementId, EntryId, GroupId, MechanismId, MechanismKind, Ref, Role, RunbookId, Step, Topology,
 };
 
 /// Share changes smaller than this are treated as no change (ratio).
@@ -277,9 +277,28 @@ pub fn run<R: Rng + ?Sized>(topology: &Topology, drill: &Drill, rng: &mut R) -> 
         }
         sim.now = next.t;
         let cause = sim.apply(next.event);
-        sim.refresh(cause);
+        if sim.dirty.any() {
+            sim.refresh(cause);
+        }
     }
     sim.finish()
+}
+
+/// What an event changed, and so what the next evaluation must redo.
+#[derive(Debug, Clone, Copy, Default)]
+struct Dirty {
+    /// A fault or restore: elements' up states.
+    elements: bool,
+    /// Members' up states, or spares brought into service.
+    members: bool,
+    /// Anything that can change a failing share.
+    shares: bool,
+}
+
+impl Dirty {
+    fn any(self) -> bool {
+        self.elements || self.members || self.shares
+    }
 }
 
 struct Simulation<'a, R: ?Sized> {
@@ -289,6 +308,7 @@ struct Simulation<'a, R: ?Sized> {
     now: f64,
     queue: BinaryHeap<Reverse<Scheduled>>,
     seq: u64,
+    dirty: Dirty,
     failed: Vec<bool>,
     /// Bumped by every fault on an element, so that a later fault cancels an earlier
     /// fault's automatic restore.
@@ -304,6 +324,13 @@ struct Simulation<'a, R: ?Sized> {
     /// The site that currently stands in for each site (identity until a switchover).
     site_map: Vec<ElementId>,
     entries: Vec<EntryState>,
+    /// Each entry point's own failing share, as of the last evaluation.
+    entry_health: Vec<f64>,
+    /// Per evaluation memo: success of each flow's path at each serving site slot, and
+    /// failing share of each flow from each entry site slot (last slot: no entry). NaN
+    /// until computed.
+    path_memo: Vec<Cell<f64>>,
+    from_memo: Vec<Cell<f64>>,
     runbooks: Vec<RunbookState>,
     shares: Vec<f64>,
     timelines: Vec<Vec<(f64, f64)>>,
@@ -330,6 +357,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             now: 0.0,
             queue: BinaryHeap::new(),
             seq: 0,
+            dirty: Dirty { elements: true, members: true, shares: true },
             failed: vec![false; n],
             fault_epochs: vec![0; n],
             alive: vec![true; n],
@@ -340,6 +368,9 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             group_f_read: vec![0.0; topology.groups.len()],
             site_map: (0..n).collect(),
             entries: vec![EntryState::default(); topology.entries.len()],
+            entry_health: vec![0.0; topology.entries.len()],
+            path_memo: vec![Cell::new(f64::NAN); topology.flows.len() * topology.sites.len()],
+            from_memo: vec![Cell::new(f64::NAN); topology.flows.len() * (topology.sites.len() + 1)],
             runbooks: vec![RunbookState::default(); topology.runbooks.len()],
             shares: vec![f64::NAN; topology.flows.len()],
             timelines: vec![Vec::new(); topology.flows.len()],
@@ -407,6 +438,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
                     return None;
                 }
                 self.failed[target] = false;
+                self.dirty = Dirty { elements: true, members: true, shares: true };
                 self.note(Happening::Restored { target });
                 Some(Cause::Restore)
             }
@@ -423,6 +455,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         let (action, target, duration) = (fault.action, fault.target, fault.duration);
         self.failed[target] = action.takes_down();
         self.fault_epochs[target] += 1;
+        self.dirty = Dirty { elements: true, members: true, shares: true };
         self.note(Happening::Fault { action, target });
         if let Some(duration) = duration {
             let epoch = self.fault_epochs[target];
@@ -438,6 +471,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         }
         self.slots[index].detecting = false;
         self.slots[index].in_rotation = false;
+        self.dirty.shares = true;
         self.mark_detected();
         let mechanism = self.detector(group, slot);
         let member = self.topology.groups[group].members[slot];
@@ -474,6 +508,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         }
         let candidate = (0..self.topology.groups[group].members.len())
             .find(|&k| k != active && self.usable(group, k) && self.slot(group, k).seen_alive);
+        self.dirty.shares = true;
         match candidate {
             Some(k) => {
                 self.groups[group].active = k;
@@ -497,6 +532,8 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         let state = &mut self.groups[group];
         state.spare_pending = false;
         state.spare_up = true;
+        self.dirty.members = true;
+        self.dirty.shares = true;
         let topology_group = &self.topology.groups[group];
         let spares = topology_group.spares_from..topology_group.members.len();
         if !self.slot(group, self.groups[group].active).seen_alive
@@ -520,8 +557,9 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         }
         state.pending = false;
         state.redirected = true;
+        self.dirty.shares = true;
         self.mark_detected();
-        let stranded = self.targets(entry) == [entry];
+        let stranded = self.stays(entry);
         self.note(Happening::EntryMoved { entry, stranded });
         self.topology.entries[entry].failover.map(Cause::Mechanism)
     }
@@ -546,6 +584,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         }
         self.runbooks[runbook].running = false;
         self.runbooks[runbook].done = true;
+        self.dirty.shares = true;
         self.note(Happening::Switched { runbook });
         Some(Cause::Runbook(runbook))
     }
@@ -592,18 +631,25 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
     /// Re-evaluates the whole state after an event, schedules the reactions it calls
     /// for and records the new failing shares.
     fn refresh(&mut self, cause: Option<Cause>) {
-        // Elements, in dependency order
-        self.evaluate_elements();
+        let dirty = std::mem::take(&mut self.dirty);
 
-        // Groups: members that died or came back, spares, runbooks
-        for group in 0..self.topology.groups.len() {
-            self.watch_members(group);
-            self.watch_spares(group);
+        // Elements, in dependency order, and the runbooks their loss starts
+        if dirty.elements {
+            self.evaluate_elements();
+            self.watch_runbooks();
         }
-        self.watch_runbooks();
+
+        // Groups: members that died or came back, spares
+        if dirty.members {
+            for group in 0..self.topology.groups.len() {
+                self.watch_members(group);
+                self.watch_spares(group);
+            }
+        }
 
         // Failing shares of groups, then entry points, then flows
         self.evaluate_groups();
+        self.forget_memos();
         self.watch_entries();
         self.record_shares(cause);
     }
@@ -782,6 +828,12 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         }
     }
 
+    fn forget_memos(&mut self) {
+        for cell in self.path_memo.iter().chain(&self.from_memo) {
+            cell.set(f64::NAN);
+        }
+    }
+
     /// Share of requests one hop fails for a request served at `site`.
     fn step_failing(&self, step: Step, site: ElementId) -> f64 {
         let service = &self.topology.services[step.service];
@@ -792,7 +844,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             }
             None => (site, 1.0),
         };
-        let own = match service.deployment_at(at) {
+        let own = match service.by_site[self.topology.site_slot[at]] {
             Some(g) if step.role == Role::Read => self.group_f_read[g],
             Some(g) => self.group_f[g],
             None => 1.0,
@@ -804,9 +856,31 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         }
     }
 
+    /// Share of a flow's requests that get through every layer of its path at `site`.
+    fn path_success(&self, flow: usize, site: ElementId) -> f64 {
+        let cell =
+            &self.path_memo[flow * self.topology.sites.len() + self.topology.site_slot[site]];
+        if cell.get().is_nan() {
+            let path = &self.topology.flows[flow].path;
+            cell.set(path.iter().fold(1.0, |ok, &s| ok * (1.0 - self.step_failing(s, site))));
+        }
+        cell.get()
+    }
+
     /// Share of a flow's requests that fail when they enter at `entry_site` (or start
     /// inside the serving sites when the flow has no entry points).
-    fn flow_failing_from(&self, flow: &Flow, entry_site: Option<ElementId>) -> f64 {
+    fn flow_failing_from(&self, flow: usize, entry_site: Option<ElementId>) -> f64 {
+        let sites = self.topology.sites.len();
+        let slot = entry_site.map_or(sites, |s| self.topology.site_slot[s]);
+        let cell = &self.from_memo[flow * (sites + 1) + slot];
+        if cell.get().is_nan() {
+            cell.set(self.compute_flow_failing_from(flow, entry_site));
+        }
+        cell.get()
+    }
+
+    fn compute_flow_failing_from(&self, f: usize, entry_site: Option<ElementId>) -> f64 {
+        let flow = &self.topology.flows[f];
         let access_ok = match (flow.access, entry_site) {
             (Some(access), Some(site)) => {
                 1.0 - self.step_failing(Step { service: access, role: Role::Write }, site)
@@ -819,26 +893,25 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             .map(|&(site, share)| {
                 let site = self.site_map[site];
                 let route = entry_site.map_or(1.0, |from| self.route_success(from, site));
-                let path =
-                    flow.path.iter().fold(1.0, |ok, &s| ok * (1.0 - self.step_failing(s, site)));
-                share * route * path
+                if route == 0.0 { 0.0 } else { share * route * self.path_success(f, site) }
             })
             .sum();
         (1.0 - access_ok * served).clamp(0.0, 1.0)
     }
 
     /// How badly an entry point does on its own: the worst share over the flows using it.
-    fn entry_health(&self, entry: EntryId) -> f64 {
+    fn compute_entry_health(&self, entry: EntryId) -> f64 {
         let site = self.site_map[self.topology.entries[entry].site];
-        self.topology
-            .flows
-            .iter()
-            .filter(|f| f.entries.iter().any(|&(e, _)| e == entry))
+        (0..self.topology.flows.len())
+            .filter(|&f| self.topology.flows[f].entries.iter().any(|&(e, _)| e == entry))
             .map(|f| self.flow_failing_from(f, Some(site)))
             .fold(0.0, f64::max)
     }
 
     fn watch_entries(&mut self) {
+        for entry in 0..self.topology.entries.len() {
+            self.entry_health[entry] = self.compute_entry_health(entry);
+        }
         for entry in 0..self.topology.entries.len() {
             let Some(m) = self.topology.entries[entry].failover else { continue };
             let MechanismKind::EntryFailover { check, ttl, down_at } =
@@ -846,7 +919,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             else {
                 continue;
             };
-            let failing = self.entry_health(entry) >= *down_at;
+            let failing = self.entry_health[entry] >= *down_at;
             let state = self.entries[entry];
             if failing && !state.redirected && !state.pending {
                 let delay = check.sample(self.rng) + ttl;
@@ -867,11 +940,9 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         }
     }
 
-    /// Where an entry point's users go now: itself, or its healthy fallbacks.
-    fn targets(&self, entry: EntryId) -> Vec<EntryId> {
-        if !self.entries[entry].redirected {
-            return vec![entry];
-        }
+    /// Whether a fallback can take an entry point's users: not moved away itself, and
+    /// failing less than the share at which the entry point was taken out.
+    fn takes_users(&self, entry: EntryId, fallback: EntryId) -> bool {
         let down_at = match self.topology.entries[entry]
             .failover
             .map(|m| &self.topology.mechanisms[m].kind)
@@ -879,26 +950,32 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             Some(MechanismKind::EntryFailover { down_at, .. }) => *down_at,
             _ => 1.0,
         };
-        let healthy: Vec<EntryId> = self.topology.entries[entry]
-            .fallback
-            .iter()
-            .copied()
-            .filter(|&f| !self.entries[f].redirected && self.entry_health(f) < down_at)
-            .collect();
-        if healthy.is_empty() { vec![entry] } else { healthy }
+        !self.entries[fallback].redirected && self.entry_health[fallback] < down_at
     }
 
-    fn flow_failing(&self, flow: &Flow) -> f64 {
+    /// Whether an entry point's users stay where they are: not moved away, or moved but
+    /// with no fallback able to take them.
+    fn stays(&self, entry: EntryId) -> bool {
+        !self.entries[entry].redirected
+            || !self.topology.entries[entry].fallback.iter().any(|&f| self.takes_users(entry, f))
+    }
+
+    fn flow_failing(&self, f: usize) -> f64 {
+        let flow = &self.topology.flows[f];
         if flow.entries.is_empty() {
-            return self.flow_failing_from(flow, None);
+            return self.flow_failing_from(f, None);
         }
+        let at = |entry: EntryId| self.site_map[self.topology.entries[entry].site];
         let mut failing = 0.0;
         for &(entry, share) in &flow.entries {
-            let targets = self.targets(entry);
-            let each = share / targets.len() as f64;
-            for target in targets {
-                let site = self.site_map[self.topology.entries[target].site];
-                failing += each * self.flow_failing_from(flow, Some(site));
+            if self.stays(entry) {
+                failing += share * self.flow_failing_from(f, Some(at(entry)));
+                continue;
+            }
+            let fallbacks = &self.topology.entries[entry].fallback;
+            let healthy = fallbacks.iter().filter(|&&b| self.takes_users(entry, b)).count();
+            for &b in fallbacks.iter().filter(|&&b| self.takes_users(entry, b)) {
+                failing += share / healthy as f64 * self.flow_failing_from(f, Some(at(b)));
             }
         }
         failing.clamp(0.0, 1.0)
@@ -907,7 +984,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
     fn record_shares(&mut self, cause: Option<Cause>) {
         let was_impacted = self.shares.iter().any(|&s| s > EPSILON);
         for f in 0..self.topology.flows.len() {
-            let share = self.flow_failing(&self.topology.flows[f]);
+            let share = self.flow_failing(f);
             let share = if share < EPSILON { 0.0 } else { share };
             if (share - self.shares[f]).abs() > EPSILON || self.shares[f].is_nan() {
                 self.shares[f] = share;

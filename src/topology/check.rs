@@ -247,8 +247,20 @@ impl<'a> Checker<'a> {
         let flows = self.flows(&raw.flow, &services, &layers, &mechanisms);
         let runbooks = self.runbooks(&raw.runbook, &elements);
 
-        // The dependency graph and its order
+        // The dependency graph and its order; sites numbered for dense lookups
         let (graph, element_order, group_order) = self.graph(&elements, &groups);
+        let sites: Vec<ElementId> =
+            (0..elements.len()).filter(|&e| elements[e].kind == ElementKind::Site).collect();
+        let mut site_slot = vec![usize::MAX; elements.len()];
+        for (slot, &site) in sites.iter().enumerate() {
+            site_slot[site] = slot;
+        }
+        for service in &mut services {
+            service.by_site = vec![None; sites.len()];
+            for &(site, group) in &service.deployments {
+                service.by_site[site_slot[site]] = Some(group);
+            }
+        }
 
         Topology {
             id: raw.topology.id.get_ref().clone(),
@@ -268,6 +280,8 @@ impl<'a> Checker<'a> {
             graph,
             element_order,
             group_order,
+            site_slot,
+            sites,
         }
     }
 
@@ -623,6 +637,7 @@ impl<'a> Checker<'a> {
             primary_site: None,
             degrade_to: None,
             deployments: Vec::new(),
+            by_site: Vec::new(),
         };
         for deployment in &raw.at {
             self.declare_deployment(elements, groups, &mut service, deployment, index);

@@ -69,6 +69,10 @@ pub struct Topology {
     pub element_order: Vec<ElementId>,
     /// Groups ordered so that each comes after every group it goes through.
     pub group_order: Vec<GroupId>,
+    /// For each element, its index among the sites (`usize::MAX` for other elements).
+    pub site_slot: Vec<usize>,
+    /// The sites, in file order.
+    pub sites: Vec<ElementId>,
 }
 
 /// Where an input came from, as reports cite it.
@@ -239,6 +243,8 @@ pub struct Service {
     pub degrade_to: Option<Step>,
     /// Deployment group at each site.
     pub deployments: Vec<(ElementId, GroupId)>,
+    /// Deployment group by site slot (see [`Topology::site_slot`]).
+    pub by_site: Vec<Option<GroupId>>,
 }
 
 impl Service {
