@@ -156,6 +156,15 @@ pub struct Recovery {
     pub by: Option<Cause>,
 }
 
+/// A runbook step's duration as drawn in one run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepDraw {
+    pub runbook: RunbookId,
+    pub step: usize,
+    /// \[seconds\]
+    pub duration: f64,
+}
+
 /// The outcome of one simulated run of a drill.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trial {
@@ -170,6 +179,8 @@ pub struct Trial {
     pub detected: Option<f64>,
     /// None when some business still fails at the horizon.
     pub recovery: Option<Recovery>,
+    /// Every runbook step started, with its drawn duration, in order.
+    pub steps: Vec<StepDraw>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -335,6 +346,7 @@ struct Simulation<'a, R: ?Sized> {
     shares: Vec<f64>,
     timelines: Vec<Vec<(f64, f64)>>,
     log: Vec<LogLine>,
+    steps: Vec<StepDraw>,
     detected: Option<f64>,
     impacted: bool,
     recovery: Option<Recovery>,
@@ -375,6 +387,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             shares: vec![f64::NAN; topology.flows.len()],
             timelines: vec![Vec::new(); topology.flows.len()],
             log: Vec::new(),
+            steps: Vec::new(),
             detected: None,
             impacted: false,
             recovery: None,
@@ -420,6 +433,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             first_fault,
             detected: self.detected,
             recovery,
+            steps: self.steps,
         }
     }
 
@@ -571,9 +585,8 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         self.mark_detected();
         self.note(Happening::RunbookStep { runbook, step });
         let book = &self.topology.runbooks[runbook];
-        if let Some(next) = book.steps.get(step + 1) {
-            let delay = next.duration.sample(self.rng);
-            self.schedule(delay, Event::RunbookStep { runbook, step: step + 1, epoch });
+        if step + 1 < book.steps.len() {
+            self.start_step(runbook, step + 1);
             return None;
         }
         let (from, to) = (book.from, book.to);
@@ -734,6 +747,14 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         }
     }
 
+    /// Draws a runbook step's duration and schedules its end.
+    fn start_step(&mut self, runbook: RunbookId, step: usize) {
+        let duration = self.topology.runbooks[runbook].steps[step].duration.sample(self.rng);
+        let epoch = self.runbooks[runbook].epoch;
+        self.steps.push(StepDraw { runbook, step, duration });
+        self.schedule(duration, Event::RunbookStep { runbook, step, epoch });
+    }
+
     fn watch_runbooks(&mut self) {
         for r in 0..self.topology.runbooks.len() {
             let book = &self.topology.runbooks[r];
@@ -741,13 +762,11 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             let target_up = self.alive[book.to];
             let state = self.runbooks[r];
             if lost && target_up && !state.running && !state.done {
-                let delay = book.steps[0].duration.sample(self.rng);
                 let state = &mut self.runbooks[r];
                 state.running = true;
                 state.epoch += 1;
-                let epoch = state.epoch;
                 self.note(Happening::RunbookStarted { runbook: r });
-                self.schedule(delay, Event::RunbookStep { runbook: r, step: 0, epoch });
+                self.start_step(r, 0);
             } else if (!lost || !target_up) && state.running {
                 self.runbooks[r].running = false;
                 self.runbooks[r].epoch += 1;

@@ -75,6 +75,9 @@ struct RunArgs {
     /// Print nothing on success but the reports' directory
     #[arg(long, short)]
     quiet: bool,
+    /// Worker threads (default 0: one per core); the reports are the same for any count
+    #[arg(long, value_name = "T", default_value_t = 0)]
+    threads: usize,
 }
 #[derive(Debug, Args)]
 struct ValidateArgs {

@@ -1,6 +1,9 @@
 //! `drillsim run`: simulate drills and write their reports.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
 
 use super::load::load;
 use super::{Failure, RunArgs};
@@ -14,19 +17,34 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, Failure> {
     // Load and check everything before simulating anything
     let inputs = load(&args.paths, args.topology.as_deref())?;
 
-    // Simulate every drill, then write every report
-    let reports: Vec<Report> = inputs
-        .drills
-        .iter()
-        .map(|loaded| {
-            let topology = &inputs.topologies[loaded.topology];
-            let drill = &loaded.drill.id;
-            tracing::info!(drill, runs = args.runs, seed = args.seed, "simulating");
-            let outcome = monte_carlo::simulate(topology, &loaded.drill, args.runs, args.seed);
-            let provenance = provenance(&loaded.drill, inputs.topology_flag.as_deref(), args);
-            Report::build(topology, &loaded.drill, &outcome, &provenance)
-        })
-        .collect();
+    // Simulate every drill on the thread pool, then write every report
+    let total = u64::from(args.runs) * inputs.drills.len() as u64;
+    let bar = progress_bar(total);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build()
+        .map_err(|e| Failure::Write(format!("cannot start {} threads: {e}", args.threads)))?;
+    let reports: Vec<Report> = pool.install(|| {
+        inputs
+            .drills
+            .par_iter()
+            .map(|loaded| {
+                let topology = &inputs.topologies[loaded.topology];
+                let drill = &loaded.drill;
+                tracing::info!(drill = %drill.id, runs = args.runs, seed = args.seed, "simulating");
+                let outcome = monte_carlo::simulate_with_progress(
+                    topology,
+                    drill,
+                    args.runs,
+                    args.seed,
+                    &|done| bar.inc(done),
+                );
+                let provenance = provenance(drill, inputs.topology_flag.as_deref(), args);
+                Report::build(topology, drill, &outcome, &provenance)
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
     for report in &reports {
         report.write(&args.out).map_err(|e| {
             Failure::Write(format!(
@@ -46,6 +64,23 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, Failure> {
     let all_met = reports.iter().all(|r| r.expectation.met);
     Ok(if all_met { exit::SUCCESS } else { exit::EXPECTATION_NOT_MET })
 }
+/// Runs above which a progress bar is worth showing (about a second of work).
+const PROGRESS_ABOVE_RUNS: u64 = 100_000;
+
+/// A progress bar on stderr for long runs; hidden for short ones and when stderr is
+/// not a terminal.
+fn progress_bar(total: u64) -> ProgressBar {
+    if total < PROGRESS_ABOVE_RUNS || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    let template = "{spinner} {bar:40} {human_pos}/{human_len} runs, {per_sec}, {eta} left";
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
 fn provenance(drill: &Drill, topology_flag: Option<&str>, args: &RunArgs) -> Provenance {
     let mut command = format!("drillsim run {}", shell_quote(&drill.file.label));
     if let Some(t) = topology_flag {

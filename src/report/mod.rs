@@ -16,13 +16,13 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::drill::{Cause, Drill};
-use crate::monte_carlo::{Outcome, Percentiles, RunSummary};
+use crate::monte_carlo::{Outcome, Quantiles, RunSummary};
 use crate::response;
 use crate::timing::human;
 use crate::topology::Topology;
 
 pub use markdown::render as markdown;
-pub use plot::timeline_svg;
+pub use plot::{band_svg, critical_path_svg, recovery_svg, timeline_svg};
 
 /// How a report can be reproduced: everything that went into it.
 #[derive(Debug, Clone, Serialize)]
@@ -46,9 +46,15 @@ pub struct Report {
     pub faults: Vec<FaultInfo>,
     pub expectation: ExpectationInfo,
     pub businesses: BTreeMap<String, BusinessInfo>,
-    pub recovery_time_s: Percentiles,
+    pub recovery_time_s: TimeStats,
     pub unrecovered_runs: u32,
-    pub detection_time_s: Option<Percentiles>,
+    pub detection_time_s: Option<TimeStats>,
+    /// The distribution of the recovery time, for the histogram and the CDF.
+    pub distribution: DistributionInfo,
+    /// Failing share per business across runs over time.
+    pub band: BandInfo,
+    /// For drills a runbook recovers: what drives its duration.
+    pub critical_path: Option<CriticalPathInfo>,
     pub recovered_by: Vec<CauseShare>,
     pub representative_run: RunInfo,
     /// The manual's response rules laid on the median run.
@@ -99,6 +105,91 @@ pub struct CheckInfo {
     pub met: bool,
 }
 
+/// Percentiles of a time over all runs \[seconds\], each with its 95 % interval.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct TimeStats {
+    pub p50: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+    /// Distribution-free 95 % confidence interval of each percentile, [low, high].
+    pub ci95: Intervals,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Intervals {
+    pub p50: [f64; 2],
+    pub p90: [f64; 2],
+    pub p95: [f64; 2],
+    pub p99: [f64; 2],
+}
+
+impl TimeStats {
+    fn of(q: &Quantiles) -> TimeStats {
+        let ci = q.ci95.map(|(lo, hi)| [round(lo, 3), round(hi, 3)]);
+        TimeStats {
+            p50: round(q.p50, 3),
+            p90: round(q.p90, 3),
+            p95: round(q.p95, 3),
+            p99: round(q.p99, 3),
+            max: round(q.max, 3),
+            ci95: Intervals { p50: ci[0], p90: ci[1], p95: ci[2], p99: ci[3] },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DistributionInfo {
+    /// Equal-width bins of the recovery time.
+    pub recovery_histogram: Vec<Bin>,
+    /// [time (s), share of runs recovered by then (0-1)].
+    pub recovery_cdf: Vec<[f64; 2]>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Bin {
+    pub from_s: f64,
+    pub to_s: f64,
+    pub runs: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BandInfo {
+    /// Grid times \[seconds from the start of the drill\].
+    pub times_s: Vec<f64>,
+    /// Per business: P5, P50 and P95 of the failing share (0-1) at each grid time.
+    pub businesses: BTreeMap<String, BandSeries>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BandSeries {
+    pub p5: Vec<f64>,
+    pub p50: Vec<f64>,
+    pub p95: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CriticalPathInfo {
+    /// Runs behind the what-if figures (the first ones, sharing their random streams).
+    pub runs: u32,
+    /// Recovery-time P95 of those runs as they are \[seconds\].
+    pub p95_s: f64,
+    pub steps: Vec<StepInfo>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepInfo {
+    pub runbook: String,
+    pub step: String,
+    pub title: String,
+    pub mean_s: f64,
+    /// Share of the recovery time's variance this step's duration explains (0-1).
+    pub explains_variance: f64,
+    /// Recovery-time P95 with this step 50 % faster \[seconds\].
+    pub p95_if_50pct_faster_s: f64,
+}
+
 /// A pair of percentiles of one figure.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct P50P95<T> {
@@ -112,7 +203,7 @@ pub struct BusinessInfo {
     /// Largest failing share over the run (ratio 0-1).
     pub peak_impact: P50P95<f64>,
     /// Total time with some requests failing \[seconds\].
-    pub impact_duration_s: P50P95<f64>,
+    pub impact_duration_s: TimeStats,
     /// Art. 4 grade (1 most severe), null below the bar.
     pub grade: P50P95<Option<u8>>,
     /// Share of runs ending below the bar ("none") or at each grade.
@@ -172,15 +263,6 @@ fn round(value: f64, digits: i32) -> f64 {
     (value * scale).round() / scale
 }
 
-fn round_percentiles(p: Percentiles) -> Percentiles {
-    Percentiles {
-        p50: round(p.p50, 3),
-        p95: round(p.p95, 3),
-        p99: round(p.p99, 3),
-        max: round(p.max, 3),
-    }
-}
-
 impl Report {
     /// Builds the report of one drill from its outcome.
     pub fn build(
@@ -215,9 +297,12 @@ impl Report {
             faults: faults(topology, drill),
             expectation: expectation(outcome),
             businesses: businesses(topology, outcome),
-            recovery_time_s: round_percentiles(outcome.recovery),
+            recovery_time_s: TimeStats::of(&outcome.recovery),
             unrecovered_runs: outcome.unrecovered,
-            detection_time_s: outcome.detection.map(round_percentiles),
+            detection_time_s: outcome.detection.as_ref().map(TimeStats::of),
+            distribution: distribution(outcome),
+            band: band(topology, outcome),
+            critical_path: critical_path(topology, outcome),
             recovered_by: outcome
                 .recovered_by
                 .iter()
@@ -256,6 +341,11 @@ impl Report {
         std::fs::write(dir.join("report.json"), json)?;
         std::fs::write(dir.join("report.md"), markdown(self))?;
         std::fs::write(dir.join("timeline.svg"), timeline_svg(self).map_err(io::Error::other)?)?;
+        std::fs::write(dir.join("recovery.svg"), recovery_svg(self).map_err(io::Error::other)?)?;
+        std::fs::write(dir.join("band.svg"), band_svg(self).map_err(io::Error::other)?)?;
+        if let Some(svg) = critical_path_svg(self) {
+            std::fs::write(dir.join("critical-path.svg"), svg.map_err(io::Error::other)?)?;
+        }
         Ok(())
     }
 }
@@ -317,6 +407,54 @@ fn representative_run(topology: &Topology, outcome: &Outcome, summary: &RunSumma
     }
 }
 
+fn distribution(outcome: &Outcome) -> DistributionInfo {
+    DistributionInfo {
+        recovery_histogram: outcome
+            .recovery_bins
+            .iter()
+            .map(|&(from, to, runs)| Bin { from_s: round(from, 3), to_s: round(to, 3), runs })
+            .collect(),
+        recovery_cdf: outcome
+            .recovery_cdf
+            .iter()
+            .map(|&(t, s)| [round(t, 3), round(s, 6)])
+            .collect(),
+    }
+}
+
+fn band(topology: &Topology, outcome: &Outcome) -> BandInfo {
+    let businesses = topology
+        .flows
+        .iter()
+        .zip(&outcome.band.flows)
+        .map(|(flow, [p5, p50, p95])| {
+            let series = BandSeries { p5: p5.clone(), p50: p50.clone(), p95: p95.clone() };
+            (flow.business.name().to_owned(), series)
+        })
+        .collect();
+    BandInfo { times_s: outcome.band.times.iter().map(|&t| round(t, 3)).collect(), businesses }
+}
+
+fn critical_path(topology: &Topology, outcome: &Outcome) -> Option<CriticalPathInfo> {
+    let path = outcome.critical_path.as_ref()?;
+    let steps = path
+        .steps
+        .iter()
+        .map(|e| {
+            let book = &topology.runbooks[e.runbook];
+            StepInfo {
+                runbook: book.id.clone(),
+                step: book.steps[e.step].id.clone(),
+                title: book.steps[e.step].title.clone(),
+                mean_s: round(e.mean, 3),
+                explains_variance: round(e.explains, 6),
+                p95_if_50pct_faster_s: round(e.p95_faster, 3),
+            }
+        })
+        .collect();
+    Some(CriticalPathInfo { runs: path.runs, p95_s: round(path.p95, 3), steps })
+}
+
 fn faults(topology: &Topology, drill: &Drill) -> Vec<FaultInfo> {
     drill
         .faults
@@ -343,11 +481,8 @@ fn businesses(topology: &Topology, outcome: &Outcome) -> BTreeMap<String, Busine
             .collect();
         let info = BusinessInfo {
             flow: flow.id.clone(),
-            peak_impact: P50P95 { p50: round(stats.peak.p50, 6), p95: round(stats.peak.p95, 6) },
-            impact_duration_s: P50P95 {
-                p50: round(stats.impact_duration.p50, 3),
-                p95: round(stats.impact_duration.p95, 3),
-            },
+            peak_impact: P50P95 { p50: round(stats.peak_p50, 6), p95: round(stats.peak_p95, 6) },
+            impact_duration_s: TimeStats::of(&stats.impact_duration),
             grade: P50P95 {
                 p50: stats.grade_p50.map(|g| g.number()),
                 p95: stats.grade_p95.map(|g| g.number()),
@@ -418,7 +553,7 @@ fn findings(topology: &Topology, drill: &Drill, outcome: &Outcome) -> Vec<String
                 "{}: a grade-{} incident under Art. 4 {at} (peak {:.0} % failing, impact {} at P50, {} at P95)",
                 stats.business.name(),
                 grade.number(),
-                stats.peak.p50.max(stats.peak.p95) * 100.0,
+                stats.peak_p50.max(stats.peak_p95) * 100.0,
                 human(stats.impact_duration.p50),
                 human(stats.impact_duration.p95),
             ));
