@@ -5,6 +5,7 @@
 //! problem they find and report them all at once.
 
 use std::fmt;
+use std::io::Read as _;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -29,13 +30,27 @@ impl SourceFile {
 
         let metadata =
             std::fs::metadata(path).map_err(|e| whole_file(format!("cannot read: {e}")))?;
+        if !metadata.is_file() {
+            return Err(whole_file("not a regular file (a directory, device or pipe)".into()));
+        }
         if metadata.len() > MAX_FILE_BYTES {
             return Err(whole_file(format!(
                 "file is {} bytes, larger than the limit of {MAX_FILE_BYTES} bytes",
                 metadata.len()
             )));
         }
-        let bytes = std::fs::read(path).map_err(|e| whole_file(format!("cannot read: {e}")))?;
+
+        // Read at most one byte past the limit, in case the file grows meanwhile
+        let file =
+            std::fs::File::open(path).map_err(|e| whole_file(format!("cannot read: {e}")))?;
+        let mut bytes = Vec::new();
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| whole_file(format!("cannot read: {e}")))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            let message = format!("file is larger than the limit of {MAX_FILE_BYTES} bytes");
+            return Err(whole_file(message));
+        }
         SourceFile::from_bytes(label, &bytes)
     }
 

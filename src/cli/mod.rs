@@ -142,6 +142,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
             );
             exit::BAD_INPUT
         }
+        Err(Failure::Usage(message)) => {
+            eprintln!("drillsim: {message}; nothing was simulated or written");
+            exit::BAD_INPUT
+        }
         Err(Failure::Write(message)) => {
             eprintln!("drillsim: {message}");
             exit::WRITE_FAILED
@@ -164,7 +168,10 @@ fn init_diagnostics(verbose: u8) {
         .try_init();
 }
 pub(crate) enum Failure {
+    /// Problems in the input files.
     Input(Problems),
+    /// A command line that cannot be carried out, found before any work.
+    Usage(String),
     Write(String),
 }
 impl From<Problems> for Failure {

@@ -10,12 +10,14 @@ use super::{Failure, RunArgs};
 use crate::drill::Drill;
 use crate::exit;
 use crate::monte_carlo;
-use crate::report::{Provenance, Report};
+use crate::report::{Provenance, Report, check_out_dir, write_all};
 use crate::timing::human;
 
 pub(super) fn run(args: &RunArgs) -> Result<u8, Failure> {
     // Load and check everything before simulating anything
     let inputs = load(&args.paths, args.topology.as_deref())?;
+    let ids: Vec<&str> = inputs.drills.iter().map(|d| d.drill.id.as_str()).collect();
+    check_out_dir(&args.out, &ids).map_err(Failure::Usage)?;
 
     // Simulate every drill on the thread pool, then write every report
     let total = u64::from(args.runs) * inputs.drills.len() as u64;
@@ -45,15 +47,9 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, Failure> {
             .collect()
     });
     bar.finish_and_clear();
-    for report in &reports {
-        report.write(&args.out).map_err(|e| {
-            Failure::Write(format!(
-                "cannot write the report of {} under {}: {e}",
-                report.drill.id,
-                args.out.display()
-            ))
-        })?;
-    }
+    write_all(&reports, &args.out).map_err(|e| {
+        Failure::Write(format!("cannot write the reports under {}: {e}", args.out.display()))
+    })?;
 
     // Summary
     if args.quiet {

@@ -8,10 +8,11 @@
 
 mod markdown;
 mod plot;
+mod write;
 
 use std::collections::BTreeMap;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -23,6 +24,7 @@ use crate::topology::Topology;
 
 pub use markdown::render as markdown;
 pub use plot::{band_svg, critical_path_svg, recovery_svg, timeline_svg};
+pub use write::{REPORT_FILES, check_out_dir, write_all};
 
 /// How a report can be reproduced: everything that went into it.
 #[derive(Debug, Clone, Serialize)]
@@ -318,24 +320,8 @@ impl Report {
         }
     }
 
-    /// Writes `report.json`, `report.md` and `timeline.svg` into `<out>/<drill id>/`,
-    /// replacing an earlier report only once the new one is complete.
-    pub fn write(&self, out: &Path) -> io::Result<PathBuf> {
-        std::fs::create_dir_all(out)?;
-        let target = out.join(&self.drill.id);
-        let staging = out.join(format!(".{}.partial-{}", self.drill.id, std::process::id()));
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging)?;
-        }
-        std::fs::create_dir(&staging)?;
-        let written = self.write_files(&staging).and_then(|()| replace_dir(&staging, &target));
-        if written.is_err() {
-            let _ = std::fs::remove_dir_all(&staging);
-        }
-        written.map(|()| target)
-    }
-
-    fn write_files(&self, dir: &Path) -> io::Result<()> {
+    /// Writes every file of the report into `dir`.
+    pub(super) fn write_files(&self, dir: &Path) -> io::Result<()> {
         let mut json = serde_json::to_string_pretty(self).map_err(io::Error::other)?;
         json.push('\n');
         std::fs::write(dir.join("report.json"), json)?;
@@ -347,18 +333,6 @@ impl Report {
             std::fs::write(dir.join("critical-path.svg"), svg.map_err(io::Error::other)?)?;
         }
         Ok(())
-    }
-}
-
-/// Puts a finished directory in place of an older one.
-fn replace_dir(staging: &Path, target: &Path) -> io::Result<()> {
-    if target.exists() {
-        let old = target.with_extension(format!("old-{}", std::process::id()));
-        std::fs::rename(target, &old)?;
-        std::fs::rename(staging, target)?;
-        std::fs::remove_dir_all(&old)
-    } else {
-        std::fs::rename(staging, target)
     }
 }
 

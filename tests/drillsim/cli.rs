@@ -709,13 +709,46 @@ fn missing_subcommand_is_a_usage_error() {
 }
 
 #[test]
-fn unwritable_out_dir_exits_3() {
-    // --out names an existing regular file, so no report directory can be made in it
+fn out_that_is_a_file_is_refused_before_any_work() {
+    // --out names an existing regular file: refused up front (exit 2), nothing simulated
     let sandbox = Sandbox::new();
     sandbox.write("taken", "");
     let output = sandbox.drillsim(&["run", &bundled_drill("A1"), "--out", "taken", "--runs", "5"]);
-    output.assert_code(3);
+    output.assert_code(2);
     assert!(output.stderr.contains("taken"));
+}
+
+#[test]
+fn a_directory_of_the_users_own_files_is_never_replaced() {
+    // A drill whose id names a directory the user keeps files in: drillsim must refuse
+    // (exit 2) and leave the files alone; an earlier report of its own it does replace.
+    let sandbox = Sandbox::new();
+    sandbox.write("out/proj/thesis.txt", "precious");
+    sandbox.write("proj.toml", a1_text().replace("id = \"A1\"", "id = \"proj\""));
+    let output = sandbox.drillsim(&["run", "proj.toml", "--out", "out", "--runs", "5"]);
+    output.assert_code(2);
+    assert!(output.stderr.contains("thesis.txt"));
+    assert_eq!(std::fs::read_to_string(sandbox.path("out/proj/thesis.txt")).unwrap(), "precious");
+
+    std::fs::remove_file(sandbox.path("out/proj/thesis.txt")).unwrap();
+    for _ in 0..2 {
+        sandbox.drillsim(&["run", "proj.toml", "--out", "out", "--runs", "5"]).assert_code(0);
+    }
+    let left: Vec<_> =
+        std::fs::read_dir(sandbox.path("out")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, ["proj"], "no staging directory or old copy is left behind");
+}
+
+#[test]
+fn a_blocked_report_path_stops_the_run_before_any_report_is_written() {
+    // out/A2 is a file: refused before simulating, so A1's report is not written either
+    let sandbox = Sandbox::new();
+    sandbox.write("out/A2", "mine");
+    let (a1, a2) = (bundled_drill("A1"), bundled_drill("A2"));
+    let output = sandbox.drillsim(&["run", &a1, &a2, "--out", "out", "--runs", "5"]);
+    output.assert_code(2);
+    assert!(!sandbox.path("out/A1").exists());
+    assert_eq!(std::fs::read_to_string(sandbox.path("out/A2")).unwrap(), "mine");
 }
 
 // ---------------------------------------------------------------------------------------
