@@ -194,6 +194,15 @@ pub struct Expectation {
     pub text: String,
 }
 
+impl Drill {
+    /// Time of the first fault that takes something down \[seconds\]: the start of the
+    /// incident, from which recovery and detection are measured.
+    pub fn first_fault(&self) -> f64 {
+        let downs = self.faults.iter().filter(|f| f.action.takes_down()).map(|f| f.at);
+        downs.fold(f64::INFINITY, f64::min)
+    }
+}
+
 /// A drill bound to a topology, ready to simulate.
 #[derive(Debug, Clone)]
 pub struct Drill {
@@ -212,6 +221,10 @@ pub struct Drill {
 impl DrillFile {
     /// Parses a drill file and checks the parts that need no topology.
     pub fn load(source: SourceFile) -> Result<DrillFile, Problems> {
+        if source.text.lines().any(|l| l.trim() == "[topology]") {
+            let message = "this is a topology file, not a drill; give it with --topology".into();
+            return Err(Problems::one(Problem::whole_file(&source.label, message)));
+        }
         let raw: RawDrill = crate::topology::parse_toml(&source)?;
         let file = DrillFile { source, raw };
         let mut problems = Problems::default();
@@ -276,12 +289,14 @@ impl DrillFile {
             None => DEFAULT_HORIZON_S,
             Some(h) => self.positive(h, "horizon", &mut problems),
         };
-        let faults: Vec<Fault> = self
-            .raw
-            .fault
-            .iter()
-            .filter_map(|f| self.fault(f, topology, horizon, &mut problems))
-            .collect();
+
+        // Faults, checked against the horizon only when the horizon itself is valid
+        let limit = if problems.is_empty() { horizon } else { f64::INFINITY };
+        let resolved: Vec<Option<Fault>> =
+            self.raw.fault.iter().map(|f| self.fault(f, topology, limit, &mut problems)).collect();
+        self.check_restores(&resolved, topology, &mut problems);
+        let faults: Vec<Fault> = resolved.into_iter().flatten().collect();
+
         let expectations = self
             .raw
             .expect
@@ -300,6 +315,35 @@ impl DrillFile {
             expectations,
         };
         problems.into_result(drill)
+    }
+
+    /// A restore must follow a fault that takes the same element down.
+    fn check_restores(
+        &self,
+        faults: &[Option<Fault>],
+        topology: &Topology,
+        problems: &mut Problems,
+    ) {
+        for (i, fault) in faults.iter().enumerate() {
+            let Some(restore) = fault.as_ref().filter(|f| f.action == Action::Restore) else {
+                continue;
+            };
+            let earlier_down =
+                faults.iter().enumerate().flat_map(|(j, f)| f.as_ref().map(|f| (j, f))).any(
+                    |(j, f)| {
+                        f.target == restore.target
+                            && f.action.takes_down()
+                            && (f.at < restore.at || (f.at == restore.at && j < i))
+                    },
+                );
+            if !earlier_down {
+                let id = &topology.elements[restore.target].id;
+                let message = format!("restores '{id}', which no earlier fault takes down");
+                let mut problem = self.at(&self.raw.fault[i].action, "action", &message);
+                problem.hint = Some("fail the element before restoring it".into());
+                problems.push(problem);
+            }
+        }
     }
 
     fn duration(&self, text: &Text, key: &str, problems: &mut Problems) -> f64 {
@@ -399,6 +443,7 @@ impl DrillFile {
         problems: &mut Problems,
     ) -> Option<Expectation> {
         let name = raw.check.get_ref().as_str();
+        self.reject_foreign_keys(raw, problems);
         let business = raw.business.as_ref().and_then(|b| self.business(b, topology, problems));
         let needs_business = matches!(name, "no-impact" | "no-grade" | "max-grade" | "peak-impact");
         if needs_business && raw.business.is_none() {
@@ -455,6 +500,34 @@ impl DrillFile {
         Some(Expectation { check, in_runs, text: describe(raw) })
     }
 
+    /// Keys that do not apply to the check kind are refused rather than ignored.
+    fn reject_foreign_keys(&self, raw: &RawExpect, problems: &mut Problems) {
+        let allowed: &[&str] = match raw.check.get_ref().as_str() {
+            "no-impact" | "no-grade" => &["business"],
+            "max-grade" => &["business", "grade"],
+            "peak-impact" => &["business", "at_least", "at_most"],
+            "recovery-within" => &["within"],
+            "recovered-by" => &["by"],
+            _ => return,
+        };
+        let present = [
+            ("business", raw.business.as_ref().map(|v| v.span())),
+            ("by", raw.by.as_ref().map(|v| v.span())),
+            ("within", raw.within.as_ref().map(|v| v.span())),
+            ("at_least", raw.at_least.as_ref().map(|v| v.span())),
+            ("at_most", raw.at_most.as_ref().map(|v| v.span())),
+            ("grade", raw.grade.as_ref().map(|v| v.span())),
+        ];
+        for (key, span) in present {
+            if let Some(span) = span.filter(|_| !allowed.contains(&key)) {
+                let message = format!("does not apply to check '{}'", raw.check.get_ref());
+                let mut problem = self.source.problem_at(span.start, Some(key), message);
+                problem.hint = Some(format!("it takes {} (and in_runs)", allowed.join(", ")));
+                problems.push(problem);
+            }
+        }
+    }
+
     fn business(
         &self,
         raw: &Text,
@@ -508,17 +581,22 @@ impl DrillFile {
             problems.push(self.source.problem_at(v.span().start, Some(key), message));
             None
         };
-        let at_least = ratio(&raw.at_least, "at_least", problems);
-        let at_most = ratio(&raw.at_most, "at_most", problems);
-        if at_least.is_none() && at_most.is_none() {
-            problems.push(self.at(
-                &raw.check,
-                "at_least",
-                "check 'peak-impact' needs 'at_least' or 'at_most'",
-            ));
+        if raw.at_least.is_none() && raw.at_most.is_none() {
+            let message = "check 'peak-impact' needs 'at_least' or 'at_most'";
+            problems.push(self.at(&raw.check, "at_least", message));
             return None;
         }
-        Some(Check::PeakImpact { business, at_least, at_most })
+        let at_least = ratio(&raw.at_least, "at_least", problems);
+        let at_most = ratio(&raw.at_most, "at_most", problems);
+        if let (Some(low), Some(high), Some(at)) = (at_least, at_most, &raw.at_most)
+            && low > high
+        {
+            let message = format!("at_least {low} is above at_most {high}: no run can hold");
+            problems.push(self.source.problem_at(at.span().start, Some("at_most"), message));
+        }
+        let valid = raw.at_least.is_none() == at_least.is_none()
+            && raw.at_most.is_none() == at_most.is_none();
+        valid.then_some(Check::PeakImpact { business, at_least, at_most })
     }
 
     fn cause(

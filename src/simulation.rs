@@ -173,7 +173,7 @@ pub struct Trial {
     pub log: Vec<LogLine>,
     /// Simulated horizon \[seconds\].
     pub end: f64,
-    /// Time of the first fault \[seconds\].
+    /// Time of the first fault that takes something down \[seconds\].
     pub first_fault: f64,
     /// First time a mechanism or a person noticed a failure \[seconds\].
     pub detected: Option<f64>,
@@ -417,7 +417,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
     }
 
     fn finish(mut self) -> Trial {
-        let first_fault = self.drill.faults.iter().map(|f| f.at).fold(f64::INFINITY, f64::min);
+        let first_fault = self.drill.first_fault();
         let recovery = if self.impacted {
             self.recovery
         } else {

@@ -108,8 +108,12 @@ fn print_summary(reports: &[Report], args: &RunArgs) {
             payment.map_or("-".to_owned(), |b| format!("{:.0} %", b.peak_impact.p95 * 100.0));
         let grade =
             payment.and_then(|b| b.grade.p95).map_or("-".to_owned(), |g| format!("grade {g}"));
-        let recovery =
-            format!("{} / {}", human(r.recovery_time_s.p50), human(r.recovery_time_s.p95));
+        // Unrecovered runs count as the horizon: say so rather than print a time
+        let time = |value: f64| {
+            let at_horizon = r.unrecovered_runs > 0 && value >= r.recovery_time_s.max;
+            if at_horizon { "not recovered".to_owned() } else { human(value) }
+        };
+        let recovery = format!("{} / {}", time(r.recovery_time_s.p50), time(r.recovery_time_s.p95));
         let verdict = if r.expectation.met { "holds" } else { "DOES NOT HOLD" };
         let mut title = r.drill.title.clone();
         if title.chars().count() > 46 {

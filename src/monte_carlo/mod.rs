@@ -26,6 +26,9 @@ use crate::simulation::{self, Happening, Trial};
 use crate::topology::{RunbookId, Topology};
 use histogram::{Durations, Shares};
 
+/// How far past the horizon an outage still going on there is graded \[seconds\].
+const ONGOING_MARGIN_S: f64 = 1e-3;
+
 /// Most runs one drill may ask for; a guard against typing one zero too many.
 pub const MAX_RUNS: u32 = 10_000_000;
 
@@ -59,6 +62,36 @@ pub struct RunSummary {
     pub recovered_by: Option<Cause>,
 }
 
+/// What a run's end is credited to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Credit {
+    /// Something brought every business back.
+    By(Cause),
+    /// Nothing failed, so nothing had to recover.
+    NothingToRecover,
+    /// Some business still failed at the horizon.
+    NotRecovered,
+}
+
+impl Credit {
+    pub fn of(run: &RunSummary) -> Credit {
+        match (run.recovery, run.recovered_by) {
+            (None, _) => Credit::NotRecovered,
+            (Some(_), Some(cause)) => Credit::By(cause),
+            (Some(_), None) => Credit::NothingToRecover,
+        }
+    }
+
+    /// The label reports use: `runbook:...`, `nothing to recover`, `not recovered`.
+    pub fn label(self, topology: &Topology) -> String {
+        match self {
+            Credit::By(cause) => cause.label(topology),
+            Credit::NothingToRecover => "nothing to recover".to_owned(),
+            Credit::NotRecovered => "not recovered by the horizon".to_owned(),
+        }
+    }
+}
+
 /// Reduces a trial to its summary.
 pub fn summarise(topology: &Topology, trial: &Trial) -> RunSummary {
     let flows = topology
@@ -75,6 +108,9 @@ pub fn summarise(topology: &Topology, trial: &Trial) -> RunSummary {
     }
 }
 
+/// Peak, impact duration and grade of one flow's timeline. An outage still going on at
+/// the horizon lasts longer than the horizon: it is graded as if it went on a little
+/// past it, so that "> 24 h" cells apply.
 fn flow_run(business: Business, timeline: &[(f64, f64)], end: f64) -> FlowRun {
     let peak = timeline.iter().map(|&(_, s)| s).fold(0.0, f64::max);
     let mut impact_duration = 0.0;
@@ -84,7 +120,9 @@ fn flow_run(business: Business, timeline: &[(f64, f64)], end: f64) -> FlowRun {
             impact_duration += until - t;
         }
     }
-    let grade = grade_timeline(business, timeline, end).map(|cell| cell.grade);
+    let ongoing = timeline.last().is_some_and(|&(_, share)| share > 0.0);
+    let graded_until = if ongoing { end + ONGOING_MARGIN_S } else { end };
+    let grade = grade_timeline(business, timeline, graded_until).map(|cell| cell.grade);
     FlowRun { peak, impact_duration, grade }
 }
 
@@ -221,7 +259,7 @@ pub struct Outcome {
     pub unrecovered: u32,
     pub detection: Option<Quantiles>,
     /// Share of runs credited to each cause, most frequent first.
-    pub recovered_by: Vec<(Option<Cause>, f64)>,
+    pub recovered_by: Vec<(Credit, f64)>,
     pub checks: Vec<CheckResult>,
     pub band: Band,
     /// Present when a runbook recovered at least one run.
@@ -302,7 +340,7 @@ struct Tally {
     unrecovered: u64,
     detection: Durations,
     flows: Vec<FlowTally>,
-    causes: BTreeMap<Option<Cause>, u64>,
+    causes: BTreeMap<Credit, u64>,
     checks: Vec<u64>,
     steps: BTreeMap<(RunbookId, usize), Moments>,
     /// Per flow, per grid time, runs at each failing share in whole percent (101).
@@ -345,7 +383,7 @@ impl Tally {
         if let Some(d) = summary.detection {
             self.detection.add(d, run);
         }
-        *self.causes.entry(summary.recovered_by).or_default() += 1;
+        *self.causes.entry(Credit::of(&summary)).or_default() += 1;
 
         // Each business, each check
         for (tally, r) in self.flows.iter_mut().zip(&summary.flows) {
@@ -436,7 +474,7 @@ pub fn simulate_with_progress(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Outcome {
     let runs = runs.max(1);
-    let first_fault = drill.faults.iter().map(|f| f.at).fold(f64::INFINITY, f64::min);
+    let first_fault = drill.first_fault();
     let run = |i: u32| simulation::run(topology, drill, &mut stream(seed, i));
 
     // A pilot fixes the time range of the band, then every run is tallied in chunks
@@ -507,7 +545,7 @@ fn outcome(
             }
         })
         .collect();
-    let mut recovered_by: Vec<(Option<Cause>, f64)> =
+    let mut recovered_by: Vec<(Credit, f64)> =
         tally.causes.iter().map(|(&c, &k)| (c, k as f64 / n)).collect();
     recovered_by.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let cdf_points: Vec<f64> =

@@ -16,8 +16,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::drill::{Cause, Drill};
-use crate::monte_carlo::{Outcome, Quantiles, RunSummary};
+use crate::drill::Drill;
+use crate::monte_carlo::{Credit, Outcome, Quantiles, RunSummary};
 use crate::response;
 use crate::timing::human;
 use crate::topology::Topology;
@@ -309,7 +309,7 @@ impl Report {
                 .recovered_by
                 .iter()
                 .map(|&(c, share)| CauseShare {
-                    cause: cause_label(topology, c),
+                    cause: c.label(topology),
                     share_of_runs: round(share, 6),
                 })
                 .collect(),
@@ -334,11 +334,6 @@ impl Report {
         }
         Ok(())
     }
-}
-
-/// What a recovery is credited to, as reports name it.
-fn cause_label(topology: &Topology, cause: Option<Cause>) -> String {
-    cause.map_or("nothing to recover".to_owned(), |c| c.label(topology))
 }
 
 fn expectation(outcome: &Outcome) -> ExpectationInfo {
@@ -375,7 +370,7 @@ fn representative_run(topology: &Topology, outcome: &Outcome, summary: &RunSumma
     RunInfo {
         run: *index,
         recovery_time_s: summary.recovery.map(|r| round(r, 3)),
-        recovered_by: summary.recovery.map(|_| cause_label(topology, summary.recovered_by)),
+        recovered_by: summary.recovery.map(|_| Credit::of(summary).label(topology)),
         events,
         timeline,
     }
@@ -513,29 +508,34 @@ fn findings(topology: &Topology, drill: &Drill, outcome: &Outcome) -> Vec<String
         let causes: Vec<String> = outcome
             .recovered_by
             .iter()
-            .map(|&(c, s)| format!("{} in {:.1} %", cause_label(topology, c), s * 100.0))
+            .map(|&(c, s)| format!("{} in {:.1} %", c.label(topology), s * 100.0))
             .collect();
         findings.push(format!("recovery was credited to: {}", causes.join(", ")));
     }
 
     // Graded outcomes: what the company's own rules make of this drill
     for stats in &outcome.flows {
-        if let Some(grade) = stats.grade_p50.or(stats.grade_p95) {
-            let at =
-                if stats.grade_p50.is_some() { "in the median run" } else { "in 1 run out of 20" };
-            findings.push(format!(
-                "{}: a grade-{} incident under Art. 4 {at} (peak {:.0} % failing, impact {} at P50, {} at P95)",
-                stats.business.name(),
-                grade.number(),
-                stats.peak_p50.max(stats.peak_p95) * 100.0,
-                human(stats.impact_duration.p50),
-                human(stats.impact_duration.p95),
-            ));
+        let graded: Vec<String> = (1..6)
+            .filter(|&g| stats.grade_share[g] > 0.0)
+            .map(|g| format!("grade {g} in {:.1} % of runs", stats.grade_share[g] * 100.0))
+            .collect();
+        if graded.is_empty() {
+            continue;
         }
+        findings.push(format!(
+            "{}: a graded incident under Art. 4: {} (peak {:.0} % failing at P95, impact {} at \
+             P50, {} at P95)",
+            stats.business.name(),
+            graded.join(", "),
+            stats.peak_p95 * 100.0,
+            human(stats.impact_duration.p50),
+            human(stats.impact_duration.p95),
+        ));
     }
     if outcome.unrecovered > 0 {
         findings.push(format!(
-            "{} of {} runs had not recovered by the horizon of {}",
+            "{} of {} runs had not recovered by the horizon of {}; their outage is graded as \
+             lasting past the horizon, and their recovery time counts as the horizon",
             outcome.unrecovered,
             outcome.runs,
             human(drill.horizon)

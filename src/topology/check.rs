@@ -32,10 +32,31 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(file: &SourceFile) -> Result<T
         let offset = e.span().map_or(0, |s| s.start);
         let message = e.message().trim().replace('\n', " ");
         let (key, message, hint) = explain_serde_message(&message);
+        let key = key.or_else(|| key_at(&file.text, offset));
+        let hint = hint.or_else(|| {
+            message
+                .contains("expected a list")
+                .then(|| "a list of tables is written [[name]], with two brackets".to_owned())
+        });
         let mut problem = file.problem_at(offset, key.as_deref(), message);
         problem.hint = hint;
         Problems::one(problem)
     })
+}
+
+/// The key being defined on the line of `offset`: the name before `=`, or the name of a
+/// `[table]` or `[[array]]` header.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next().unwrap_or("").trim();
+    if let Some(header) = line.strip_prefix('[') {
+        let name = header.trim_start_matches('[').split(']').next().unwrap_or("").trim();
+        return (!name.is_empty()).then(|| name.to_owned());
+    }
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    (!key.is_empty() && !key.contains(char::is_whitespace)).then(|| key.to_owned())
 }
 
 /// Recasts serde's "unknown field `x`, expected one of `a`, `b`" and "missing field `x`"
@@ -55,7 +76,20 @@ fn explain_serde_message(message: &str) -> (Option<String>, String, Option<Strin
     {
         return (Some(field.to_owned()), "missing key".to_owned(), None);
     }
-    (None, message.to_owned(), None)
+    (None, plain_types(message), None)
+}
+
+/// Serde's type names in words: "struct RawHeader" is a table, "i64" an integer.
+fn plain_types(message: &str) -> String {
+    let mut out = message.replace("expected i64", "expected an integer");
+    out = out.replace("expected f64", "expected a number");
+    out = out.replace("expected a sequence", "expected a list");
+    while let Some(at) = out.find("struct Raw") {
+        let end =
+            out[at + 7..].find(|c: char| !c.is_alphanumeric()).map_or(out.len(), |e| at + 7 + e);
+        out.replace_range(at..end, "a table");
+    }
+    out
 }
 
 /// Checks a delay written as a duration or a distribution table.
@@ -222,8 +256,9 @@ impl<'a> Checker<'a> {
             self.problems.push(Problem::whole_file(
                 &self.file.label,
                 format!(
-                    "{} elements (servers included), more than the limit of {MAX_ELEMENTS}; \
-                     raise MAX_ELEMENTS in src/topology/mod.rs to allow more",
+                    "{} elements (servers included), more than the limit of {MAX_ELEMENTS} \
+                     that keeps a simulation within the machine; split the topology or \
+                     declare fewer members",
                     elements.len()
                 ),
             ));

@@ -16,7 +16,7 @@ use drillsim::grade::{Grade, severity};
 use drillsim::input::SourceFile;
 use drillsim::monte_carlo::histogram::RESOLUTION;
 use drillsim::monte_carlo::{
-    Outcome, Quantiles, RunSummary, holds, nearest_rank, simulate, stream, summarise,
+    Credit, Outcome, Quantiles, RunSummary, holds, nearest_rank, simulate, stream, summarise,
 };
 use drillsim::report::{Provenance, Report};
 use drillsim::simulation::{self, Trial};
@@ -73,6 +73,15 @@ impl FaultSpec {
     fn toml(&self, topology: &Topology) -> String {
         let (action, lasts) = self.action(topology);
         let target = &topology.elements[self.element].id;
+        if action == "restore" {
+            // A restore must follow a fault on its target: fail it, then restore it
+            return format!(
+                "[[fault]]\nat = \"{}s\"\naction = \"fail\"\ntarget = \"{target}\"\n\n\
+                 [[fault]]\nat = \"{}s\"\naction = \"restore\"\ntarget = \"{target}\"\n",
+                self.at,
+                self.at + self.duration
+            );
+        }
         let mut text = format!(
             "[[fault]]\nat = \"{}s\"\naction = \"{action}\"\ntarget = \"{target}\"\n",
             self.at
@@ -408,7 +417,7 @@ fn split_runs_same_outcome(drill: &Drill, runs: u32, seed: u64) -> Result<(), Te
     let total: f64 = outcome.recovered_by.iter().map(|(_, share)| share).sum();
     prop_assert!((total - 1.0).abs() < 1e-9, "shares of causes add up to {}", total);
     for &(cause, share) in &outcome.recovered_by {
-        let count = summaries.iter().filter(|s| s.recovered_by == cause).count();
+        let count = summaries.iter().filter(|s| Credit::of(s) == cause).count();
         prop_assert_eq!(share, count as f64 / n, "{:?}", cause);
     }
     for (result, expectation) in outcome.checks.iter().zip(&drill.expectations) {
