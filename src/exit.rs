@@ -15,3 +15,8 @@ pub const HELP: &str = "Exit codes:
   1  every drill ran; at least one expectation did not hold (see the reports' findings)
   2  bad input or usage: nothing simulated, nothing written
   3  the reports could not be written";
+
+/// The exit codes of `drillsim grade` as its `--help` lists them.
+pub const GRADE_HELP: &str = "Exit codes:
+  0  the incident was graded (or found below the bar)
+  2  bad usage: an unknown business, an impact without '%' or over 100 %, a bad duration";

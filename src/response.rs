@@ -9,7 +9,7 @@
 //!   declaration, the checklist, the progress updates to key partners, the
 //!   customer-service answer and the announcement of the end, each marked as
 //!   needed by the drill or not ([`Need`]);
-//! - the [`margin`] to the next grade of Art. 4 ("8 min more of outage ...").
+//! - the [`margin`] to the next grade of Art. 4 ("more than 8 min of further outage ...").
 //!
 //! ```
 //! use drillsim::response::{Need, timeline};
@@ -476,7 +476,7 @@ pub struct Margin {
     pub extra_s: f64,
     /// The grade it then is.
     pub then: Grade,
-    /// The margin in words, no final period: "8 min more of outage at the same
+    /// The margin in words, no final period: "more than 8 min of further outage at the same
     /// impact would make this a grade-4 incident".
     pub sentence: String,
 }
@@ -490,7 +490,7 @@ pub fn margin(business: Business, impact: f64, duration_s: f64) -> Option<Margin
     let then = then?;
     let now = grade::grade(business, impact, duration_s).map(|cell| cell.grade);
     let more = if extra_s > 0.0 {
-        format!("{} more of outage", human(extra_s))
+        format!("more than {} of further outage", human(extra_s))
     } else {
         "any more outage".to_owned()
     };
@@ -691,7 +691,7 @@ mod tests {
         assert_eq!((m.now, m.extra_s, m.then), (grade_n(5), 8.0 * MIN, grade_n(4).unwrap()));
         assert_eq!(
             m.sentence,
-            "8 min more of outage at the same impact would make this a grade-4 incident"
+            "more than 8 min of further outage at the same impact would make this a grade-4 incident"
         );
     }
 
@@ -701,7 +701,7 @@ mod tests {
         assert_eq!(m.now, None);
         assert_eq!(
             m.sentence,
-            "5 min more of outage at the same impact would make this a graded (grade-5) incident"
+            "more than 5 min of further outage at the same impact would make this a graded (grade-5) incident"
         );
         let m = margin(Business::Clearing, 0.1, 8.0 * HOUR).unwrap();
         assert_eq!(

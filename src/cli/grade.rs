@@ -86,7 +86,8 @@ fn write_text(out: &mut impl std::io::Write, a: &Answer) -> std::io::Result<()> 
     let impact = format!("{} %", (a.impact * 1e4).round() / 1e2);
     let verdict =
         a.grade.map_or("below the major-incident bar".to_owned(), |g| format!("grade {g}"));
-    writeln!(out, "{}, impact {impact}, for {}: {verdict}", a.business, human(a.duration_s))?;
+    let duration = format!("{} ({} s)", human(a.duration_s), a.duration_s);
+    writeln!(out, "{}, impact {impact}, for {duration}: {verdict}", a.business)?;
     match &a.cell {
         Some(cell) => writeln!(out, "Art. 4 cell: {cell}")?,
         None => writeln!(out, "Art. 4: no cell of the {} table matches", a.business)?,

@@ -58,6 +58,11 @@ pub(super) fn list(args: &ListArgs) -> Result<u8, Failure> {
     problems.into_result(())?;
     let _ = writeln!(out, "{:<5} {:<60} clause", "id", "title");
     for (id, title, clause, _) in rows {
+        let title = if title.chars().count() > 60 {
+            title.chars().take(59).collect::<String>() + "…"
+        } else {
+            title
+        };
         let _ = writeln!(out, "{id:<5} {title:<60} {clause}");
     }
     Ok(exit::SUCCESS)

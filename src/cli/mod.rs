@@ -51,7 +51,7 @@ enum Command {
     /// List drills with their id, title and the manual's clause (default: the bundle)
     List(ListArgs),
     /// Grade an incident under Art. 4 and show who Art. 8 notifies
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::GRADE_HELP)]
     Grade(GradeArgs),
 }
 #[derive(Debug, Args)]

@@ -63,7 +63,8 @@ fn header(md: &mut String, r: &Report) {
 }
 
 fn outcome(md: &mut String, r: &Report) {
-    let _ = writeln!(md, "\n## Simulated outcome ({} runs, seed {})\n", r.runs, r.seed);
+    let runs = if r.runs == 1 { "1 run".to_owned() } else { format!("{} runs", r.runs) };
+    let _ = writeln!(md, "\n## Simulated outcome ({runs}, seed {})\n", r.seed);
     let _ = writeln!(
         md,
         "| business | peak failing share P50 / P95 | impact duration P50 / P95 | Art. 4 grade P50 / P95 |"

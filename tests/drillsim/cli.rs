@@ -800,7 +800,7 @@ fn grade_prints_the_cell_the_notified_roles_and_the_margin() {
     assert!(output.stdout.contains(": grade 4"), "verdict line");
     assert!(output.stdout.contains("impact >= 30 %, > 30 min and <= 1 h: grade 4"), "cell");
     assert!(output.stdout.contains("staff, team leaders, directors"), "roles");
-    assert!(output.stdout.contains("15 min more of outage"), "margin");
+    assert!(output.stdout.contains("more than 15 min of further outage"), "margin");
     assert!(output.stdout.contains("within 20 min"), "checklist");
 }
 
