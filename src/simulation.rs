@@ -66,6 +66,10 @@ pub enum Happening {
     RunbookStarted {
         runbook: RunbookId,
     },
+    /// Started after every business had failed for the runbook's escalation delay.
+    RunbookEscalated {
+        runbook: RunbookId,
+    },
     RunbookStep {
         runbook: RunbookId,
         step: usize,
@@ -114,6 +118,15 @@ impl Happening {
             ),
             Self::EntryBack { entry } => {
                 format!("users back at entry point {}", topology.entries[entry].id)
+            }
+            Self::RunbookEscalated { runbook } => {
+                let book = &topology.runbooks[runbook];
+                let after = book.escalate_after.as_ref().map_or(0.0, |(after, _)| *after);
+                format!(
+                    "runbook {} started: every business has failed for {}",
+                    book.id,
+                    crate::timing::human(after)
+                )
             }
             Self::RunbookStarted { runbook } => {
                 format!("runbook {} started", topology.runbooks[runbook].id)
@@ -213,6 +226,11 @@ enum Event {
         step: usize,
         epoch: u32,
     },
+    /// The escalation delay of a runbook has passed since the total outage began.
+    Escalate {
+        runbook: RunbookId,
+        epoch: u32,
+    },
 }
 
 struct Scheduled {
@@ -276,6 +294,8 @@ struct RunbookState {
     running: bool,
     done: bool,
     epoch: u32,
+    /// Started by escalation after a total outage rather than by its trigger.
+    escalated: bool,
 }
 
 /// Runs one simulated drill with the given random stream.
@@ -342,7 +362,13 @@ struct Simulation<'a, R: ?Sized> {
     /// until computed.
     path_memo: Vec<Cell<f64>>,
     from_memo: Vec<Cell<f64>>,
+    /// Per evaluation memo of the success of each route, by (from, to) site slots.
+    route_memo: Vec<Cell<f64>>,
     runbooks: Vec<RunbookState>,
+    /// Every business is failing entirely.
+    total_outage: bool,
+    /// Bumped when a total outage begins or ends, to cancel pending escalations.
+    escalation_epoch: u32,
     shares: Vec<f64>,
     timelines: Vec<Vec<(f64, f64)>>,
     log: Vec<LogLine>,
@@ -382,8 +408,11 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             entries: vec![EntryState::default(); topology.entries.len()],
             entry_health: vec![0.0; topology.entries.len()],
             path_memo: vec![Cell::new(f64::NAN); topology.flows.len() * topology.sites.len()],
+            route_memo: vec![Cell::new(f64::NAN); topology.sites.len() * topology.sites.len()],
             from_memo: vec![Cell::new(f64::NAN); topology.flows.len() * (topology.sites.len() + 1)],
             runbooks: vec![RunbookState::default(); topology.runbooks.len()],
+            total_outage: false,
+            escalation_epoch: 0,
             shares: vec![f64::NAN; topology.flows.len()],
             timelines: vec![Vec::new(); topology.flows.len()],
             log: Vec::new(),
@@ -461,6 +490,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             Event::SpareUp { group, epoch } => self.spare_up(group, epoch),
             Event::EntryDown { entry, epoch } => self.entry_down(entry, epoch),
             Event::RunbookStep { runbook, step, epoch } => self.runbook_step(runbook, step, epoch),
+            Event::Escalate { runbook, epoch } => self.escalate(runbook, epoch),
         }
     }
 
@@ -747,6 +777,54 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         }
     }
 
+    /// Starts a runbook whose escalation delay has passed, if the outage is still total.
+    fn escalate(&mut self, runbook: RunbookId, epoch: u32) -> Option<Cause> {
+        let state = self.runbooks[runbook];
+        let target_up = self.alive[self.topology.runbooks[runbook].to];
+        if epoch != self.escalation_epoch
+            || !self.total_outage
+            || state.running
+            || state.done
+            || !target_up
+        {
+            return None;
+        }
+        let state = &mut self.runbooks[runbook];
+        state.running = true;
+        state.escalated = true;
+        state.epoch += 1;
+        self.mark_detected();
+        self.note(Happening::RunbookEscalated { runbook });
+        self.start_step(runbook, 0);
+        None
+    }
+
+    /// Notices a total outage beginning or ending: the escalation clocks of the runbooks
+    /// start with it, and an escalated runbook is abandoned once the outage ends.
+    fn watch_total_outage(&mut self) {
+        let total = !self.shares.is_empty() && self.shares.iter().all(|&s| s >= 1.0 - 1e-9);
+        if total == self.total_outage {
+            return;
+        }
+        self.total_outage = total;
+        self.escalation_epoch += 1;
+        for r in 0..self.topology.runbooks.len() {
+            let state = self.runbooks[r];
+            if total && !state.running && !state.done {
+                if let Some((after, _)) = self.topology.runbooks[r].escalate_after {
+                    let epoch = self.escalation_epoch;
+                    self.schedule(after, Event::Escalate { runbook: r, epoch });
+                }
+            } else if !total && state.running && state.escalated {
+                let state = &mut self.runbooks[r];
+                state.running = false;
+                state.escalated = false;
+                state.epoch += 1;
+                self.note(Happening::RunbookAborted { runbook: r });
+            }
+        }
+    }
+
     /// Draws a runbook step's duration and schedules its end.
     fn start_step(&mut self, runbook: RunbookId, step: usize) {
         let duration = self.topology.runbooks[runbook].steps[step].duration.sample(self.rng);
@@ -767,7 +845,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
                 state.epoch += 1;
                 self.note(Happening::RunbookStarted { runbook: r });
                 self.start_step(r, 0);
-            } else if (!lost || !target_up) && state.running {
+            } else if state.running && (!target_up || (!lost && !state.escalated)) {
                 self.runbooks[r].running = false;
                 self.runbooks[r].epoch += 1;
                 self.note(Happening::RunbookAborted { runbook: r });
@@ -837,18 +915,27 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         if in_rotation == 0 { 1.0 } else { f64::from(dead) / f64::from(in_rotation) }
     }
 
+    /// Share of requests that get from one site to another (1 within a site, 0 where
+    /// no route is declared).
     fn route_success(&self, from: ElementId, to: ElementId) -> f64 {
         if from == to {
             return 1.0;
         }
-        match self.topology.routes.get(&(from, to)) {
-            Some(needs) => needs.iter().fold(1.0, |ok, &r| ok * (1.0 - self.ref_failing(r))),
-            None => 0.0,
+        let sites = self.topology.sites.len();
+        let cell =
+            &self.route_memo[self.topology.site_slot[from] * sites + self.topology.site_slot[to]];
+        if cell.get().is_nan() {
+            let success = match self.topology.routes.get(&(from, to)) {
+                Some(needs) => needs.iter().fold(1.0, |ok, &r| ok * (1.0 - self.ref_failing(r))),
+                None => 0.0,
+            };
+            cell.set(success);
         }
+        cell.get()
     }
 
     fn forget_memos(&mut self) {
-        for cell in self.path_memo.iter().chain(&self.from_memo) {
+        for cell in self.path_memo.iter().chain(&self.from_memo).chain(&self.route_memo) {
             cell.set(f64::NAN);
         }
     }
@@ -1014,6 +1101,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
                 }
             }
         }
+        self.watch_total_outage();
         let impacted = self.shares.iter().any(|&s| s > EPSILON);
         if impacted {
             self.impacted = true;

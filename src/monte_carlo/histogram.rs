@@ -179,25 +179,23 @@ impl Durations {
         out
     }
 
-    /// The cumulative share of runs at or below each of `points` values.
+    /// The cumulative share of runs at or below each of `points` values (ascending).
     pub fn cdf(&self, points: &[f64]) -> Vec<f64> {
         let n = self.n.max(1) as f64;
-        points
-            .iter()
-            .map(|&x| {
-                if x < 0.0 {
-                    return 0.0;
-                }
-                let below: u64 = self
-                    .counts
-                    .iter()
-                    .enumerate()
-                    .filter(|(b, _)| bucket_value(*b) <= x)
-                    .map(|(_, c)| c)
-                    .sum();
-                (self.zeros + below) as f64 / n
-            })
-            .collect()
+        let mut shares = Vec::with_capacity(points.len());
+        let (mut bucket, mut below) = (0, self.zeros);
+        for &x in points {
+            if x < 0.0 {
+                shares.push(0.0);
+                continue;
+            }
+            while bucket < self.counts.len() && bucket_value(bucket) <= x {
+                below += self.counts[bucket];
+                bucket += 1;
+            }
+            shares.push(below as f64 / n);
+        }
+        shares
     }
 }
 

@@ -151,7 +151,7 @@ pub const BAND_RUNS: u32 = 20_000;
 const PILOT_RUNS: u32 = 200;
 
 /// Runs behind each bar of the what-if chart (a step made 50 % faster).
-pub const WHAT_IF_RUNS: u32 = 20_000;
+pub const WHAT_IF_RUNS: u32 = 10_000;
 
 /// Factor applied to a step's duration in the what-if chart.
 pub const WHAT_IF_FACTOR: f64 = 0.5;

@@ -1125,11 +1125,15 @@ impl<'a> Checker<'a> {
             });
             let steps = steps.collect();
             let (Some(trigger), Some(from), Some(to)) = (trigger, from, to) else { continue };
+            let escalate_after = runbook.escalate_after.as_ref().map(|after| {
+                (self.positive_duration(after, "escalate_after"), runbook.escalate_source.clone())
+            });
             runbooks.push(Runbook {
                 id: runbook.id.get_ref().clone(),
                 title: runbook.title.clone(),
                 clause: runbook.clause.clone(),
                 trigger,
+                escalate_after,
                 from,
                 to,
                 steps,

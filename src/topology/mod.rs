@@ -308,6 +308,9 @@ pub struct Runbook {
     pub title: String,
     pub clause: String,
     pub trigger: ElementId,
+    /// After how long a total outage (every business failing entirely) the team starts
+    /// the runbook even though the trigger is not lost \[seconds\], and why.
+    pub escalate_after: Option<(f64, String)>,
     pub from: ElementId,
     pub to: ElementId,
     pub steps: Vec<RunbookStep>,

@@ -219,6 +219,10 @@ pub struct RawRunbook {
     pub clause: String,
     /// The element whose loss starts the runbook.
     pub trigger: Text,
+    /// Also start it after every business has failed entirely for this long.
+    pub escalate_after: Option<Text>,
+    #[serde(default)]
+    pub escalate_source: String,
     pub switch: RawSwitch,
     pub step: Vec<RawStep>,
 }

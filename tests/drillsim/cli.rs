@@ -886,3 +886,76 @@ fn reports_lay_the_response_timeline_on_the_simulated_recovery() {
     let md = std::fs::read_to_string(sandbox.path("out/D4/report.md")).unwrap();
     assert!(md.contains("## Response under the manual"));
 }
+
+// ---------------------------------------------------------------------------------------
+// Monte Carlo at scale
+// ---------------------------------------------------------------------------------------
+
+/// The same drills and seed on 1, 2 and 3 threads give byte-identical files: runs are
+/// spread over threads, but each has its own stream and tallies merge exactly.
+#[test]
+fn reports_are_byte_identical_for_any_thread_count() {
+    let sandbox = Sandbox::new();
+    let (d4, a8) = (bundled_drill("D4"), bundled_drill("A8"));
+    for threads in ["1", "2", "3"] {
+        let out = format!("out{threads}");
+        let args = ["run", &d4, &a8, "--out", &out, "--runs", "3000", "--threads", threads];
+        sandbox.drillsim(&args).assert_code(0);
+    }
+    for id in ["D4", "A8"] {
+        let files = std::fs::read_dir(sandbox.path(&format!("out1/{id}"))).unwrap();
+        for file in files {
+            let name = file.unwrap().file_name();
+            let one = std::fs::read(sandbox.path("out1").join(id).join(&name)).unwrap();
+            for other in ["out2", "out3"] {
+                let bytes = std::fs::read(sandbox.path(other).join(id).join(&name)).unwrap();
+                assert!(
+                    one == bytes,
+                    "{id}/{} differs between 1 thread and {other}",
+                    name.to_string_lossy()
+                );
+            }
+        }
+    }
+}
+
+/// A runbook drill's report carries the distribution, its intervals, the plots and the
+/// critical path; the step that explains most of the variance of D4 is the DB check.
+#[test]
+fn runbook_drill_reports_its_distribution_and_critical_path() {
+    let sandbox = Sandbox::new();
+    let args = ["run", &bundled_drill("D4"), "--out", "out", "--runs", "2000"];
+    sandbox.drillsim(&args).assert_code(0);
+    for file in ["recovery.svg", "band.svg", "critical-path.svg"] {
+        assert!(sandbox.path("out/D4").join(file).is_file(), "{file}");
+    }
+    let text = std::fs::read_to_string(sandbox.path("out/D4/report.json")).unwrap();
+    let report: Value = serde_json::from_str(&text).unwrap();
+    let recovery = &report["recovery_time_s"];
+    for p in ["p50", "p90", "p95", "p99"] {
+        let [low, high] =
+            [&recovery["ci95"][p][0], &recovery["ci95"][p][1]].map(|v| v.as_f64().unwrap());
+        let value = recovery[p].as_f64().unwrap();
+        assert!(low <= value && value <= high, "{p}: {value} outside [{low}, {high}]");
+    }
+    let steps = report["critical_path"]["steps"].as_array().unwrap();
+    let top = steps
+        .iter()
+        .max_by(|a, b| {
+            a["explains_variance"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["explains_variance"].as_f64().unwrap())
+        })
+        .unwrap();
+    assert_eq!(top["step"], "db-check");
+    let baseline = report["critical_path"]["p95_s"].as_f64().unwrap();
+    assert!(top["p95_if_50pct_faster_s"].as_f64().unwrap() < baseline);
+    let shares: f64 = report["businesses"]["payment"]["grade_share_of_runs"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_f64().unwrap())
+        .sum();
+    assert!((shares - 1.0).abs() < 1e-6, "grade shares add up to {shares}");
+}

@@ -798,3 +798,31 @@ at = [{ site = "dc", members = 1, via = ["lb"] }]
         assert_eq!(trial.timelines[0].last().map(|p| p.1), Some(0.0));
     }
 }
+
+#[test]
+fn a_total_outage_without_the_sites_loss_escalates_to_the_switchover() {
+    // On the reference topology: both UPS of Shahe fail at 0 s. The site itself stands,
+    // so the Shahe-to-Tengda runbook's trigger is not lost, yet every business fails.
+    // It used to stay so until the horizon; the runbook escalates after 45 min of total
+    // outage, so recovery comes after 45 min plus its five steps (at least 18.5 min,
+    // at most 1 h 47 min).
+    let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/topologies/tenpay.toml"));
+    let source = SourceFile::from_bytes("tenpay.toml".into(), text.as_bytes()).unwrap();
+    let topology = Topology::load(&source).unwrap();
+    let faults = [fault("0s", "fail", "shahe-ups-a"), fault("0s", "fail", "shahe-ups-b")];
+    let text = format!(
+        "[drill]\nid = \"ups\"\ntitle = \"both UPS lost\"\nclause = \"-\"\nanswer = \"-\"\n\
+         horizon = \"6h\"\n{}",
+        faults.concat()
+    );
+    let source = SourceFile::from_bytes("ups.toml".into(), text.as_bytes()).unwrap();
+    let drill = DrillFile::load(source).unwrap().bind(&topology).unwrap();
+    let runbook = topology.runbook("shahe-to-tengda").unwrap();
+    for seed in 0..50 {
+        let trial = run(&topology, &drill, seed);
+        let at = recovered_by(&trial, Cause::Runbook(runbook));
+        assert!((2700.0 + 1110.0..=2700.0 + 6420.0).contains(&at), "seed {seed}: {at} s");
+        let escalated = time_of(&trial, |h| *h == Happening::RunbookEscalated { runbook });
+        assert_eq!(escalated, Some(2700.0), "seed {seed}");
+    }
+}
