@@ -26,8 +26,10 @@ pub fn timeline_svg(report: &Report) -> Result<String, String> {
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let caption =
-            format!("{} {}: failing share, run {}", report.drill.id, report.drill.title, run.run);
+        let caption = format!(
+            "{} {}: failing share, median run {}",
+            report.drill.id, report.drill.title, run.run
+        );
         let mut chart = ChartBuilder::on(&root)
             .caption(caption, ("sans-serif", 18))
             .margin(12)
@@ -114,7 +116,10 @@ pub fn recovery_svg(report: &Report) -> Result<String, String> {
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let caption = format!("{}: recovery time over {} runs", report.drill.id, report.runs);
+        let caption = format!(
+            "{}: recovery time over {} runs (dashed: Art. 4 payment duration bounds)",
+            report.drill.id, report.runs
+        );
         let mut chart = ChartBuilder::on(&root)
             .caption(caption, ("sans-serif", 18))
             .margin(12)
