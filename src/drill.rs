@@ -199,7 +199,14 @@ impl Drill {
     /// incident, from which recovery and detection are measured.
     pub fn first_fault(&self) -> f64 {
         let downs = self.faults.iter().filter(|f| f.action.takes_down()).map(|f| f.at);
-        downs.fold(f64::INFINITY, f64::min)
+        let first = downs.fold(f64::INFINITY, f64::min);
+        if first.is_finite() { first } else { 0.0 }
+    }
+
+    /// Simulated time at which the drill stops: the horizon after the first fault
+    /// \[seconds from the start of the drill\].
+    pub fn end(&self) -> f64 {
+        self.first_fault() + self.horizon
     }
 }
 
@@ -212,7 +219,7 @@ pub struct Drill {
     pub answer: String,
     pub note: String,
     pub file: FileRef,
-    /// Simulated time after which the drill stops \[seconds\].
+    /// How long the drill is simulated after its first fault \[seconds\].
     pub horizon: f64,
     pub faults: Vec<Fault>,
     pub expectations: Vec<Expectation>,
@@ -293,8 +300,9 @@ impl DrillFile {
         // Faults, checked against the horizon only when the horizon itself is valid
         let limit = if problems.is_empty() { horizon } else { f64::INFINITY };
         let resolved: Vec<Option<Fault>> =
-            self.raw.fault.iter().map(|f| self.fault(f, topology, limit, &mut problems)).collect();
+            self.raw.fault.iter().map(|f| self.fault(f, topology, &mut problems)).collect();
         self.check_restores(&resolved, topology, &mut problems);
+        self.check_within_horizon(&resolved, limit, &mut problems);
         let faults: Vec<Fault> = resolved.into_iter().flatten().collect();
 
         let expectations = self
@@ -315,6 +323,28 @@ impl DrillFile {
             expectations,
         };
         problems.into_result(drill)
+    }
+
+    /// Every fault comes before the horizon, which runs from the first take-down.
+    fn check_within_horizon(
+        &self,
+        faults: &[Option<Fault>],
+        horizon: f64,
+        problems: &mut Problems,
+    ) {
+        let downs = faults.iter().flatten().filter(|f| f.action.takes_down()).map(|f| f.at);
+        let first = downs.fold(f64::INFINITY, f64::min);
+        for (fault, raw) in faults.iter().zip(&self.raw.fault) {
+            if let Some(fault) = fault.as_ref().filter(|f| f.at >= first + horizon) {
+                let message = format!(
+                    "the fault comes {} after the first one, at or past the drill's horizon",
+                    crate::timing::human(fault.at - first)
+                );
+                let mut problem = self.at(&raw.at, "at", &message);
+                problem.hint = Some("raise the drill's 'horizon' (default 24h)".into());
+                problems.push(problem);
+            }
+        }
     }
 
     /// A restore must follow a fault that takes the same element down.
@@ -361,21 +391,8 @@ impl DrillFile {
         value
     }
 
-    fn fault(
-        &self,
-        raw: &RawFault,
-        topology: &Topology,
-        horizon: f64,
-        problems: &mut Problems,
-    ) -> Option<Fault> {
+    fn fault(&self, raw: &RawFault, topology: &Topology, problems: &mut Problems) -> Option<Fault> {
         let at = self.duration(&raw.at, "at", problems);
-        if at >= horizon && at > 0.0 {
-            problems.push(self.at(
-                &raw.at,
-                "at",
-                "the fault comes at or after the drill's horizon",
-            ));
-        }
         let Some(action) = Action::parse(raw.action.get_ref()) else {
             let mut problem = self.at(
                 &raw.action,

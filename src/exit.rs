@@ -16,6 +16,11 @@ pub const HELP: &str = "Exit codes:
   2  bad input or usage: nothing simulated, nothing written
   3  the reports could not be written";
 
+/// The exit codes of `drillsim validate` as its `--help` lists them.
+pub const CHECK_HELP: &str = "Exit codes:
+  0  every file is valid
+  2  bad input or usage: every problem found is listed";
+
 /// The exit codes of `drillsim grade` as its `--help` lists them.
 pub const GRADE_HELP: &str = "Exit codes:
   0  the incident was graded (or found below the bar)

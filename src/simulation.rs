@@ -303,7 +303,7 @@ pub fn run<R: Rng + ?Sized>(topology: &Topology, drill: &Drill, rng: &mut R) -> 
     let mut sim = Simulation::new(topology, drill, rng);
     sim.start();
     while let Some(Reverse(next)) = sim.queue.pop() {
-        if next.t > drill.horizon {
+        if next.t > drill.end() {
             break;
         }
         sim.now = next.t;
@@ -453,12 +453,12 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             Some(Recovery { at: first_fault, by: None })
         };
         for timeline in &mut self.timelines {
-            timeline.retain(|(t, _)| *t <= self.drill.horizon);
+            timeline.retain(|(t, _)| *t <= self.drill.end());
         }
         Trial {
             timelines: self.timelines,
             log: self.log,
-            end: self.drill.horizon,
+            end: self.drill.end(),
             first_fault,
             detected: self.detected,
             recovery,

@@ -20,7 +20,7 @@ pub const MAX_DURATION_S: f64 = 30.0 * 24.0 * 3600.0;
 pub fn parse_duration(text: &str) -> Result<f64, String> {
     let trimmed = text.trim();
     if trimmed.starts_with('-') {
-        return Err(format!("duration \"{text}\" is negative; durations are zero or more"));
+        return Err(format!("duration \"{text}\" is negative"));
     }
     if !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit() || c == '.') {
         return Err(format!(

@@ -186,6 +186,11 @@ pub(super) fn load_files(
             }
         };
         if let Some((_, first)) = seen.iter().find(|(id, _)| id == file.id()) {
+            if *first == file.source.label {
+                let message = format!("file {first} is given twice");
+                problems.push(Problem::whole_file(first, message));
+                continue;
+            }
             let message = format!(
                 "drill id '{}' is also the id of {first}; each drill needs its own id (it \
                  names its report directory)",

@@ -46,7 +46,7 @@ enum Command {
     #[command(after_help = exit::HELP)]
     Run(RunArgs),
     /// Check topology and drill files without simulating (default: the bundle)
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::CHECK_HELP)]
     Validate(ValidateArgs),
     /// List drills with their id, title and the manual's clause (default: the bundle)
     List(ListArgs),
@@ -75,9 +75,11 @@ struct RunArgs {
     /// Print nothing on success but the reports' directory
     #[arg(long, short)]
     quiet: bool,
-    /// Worker threads (default 0: one per core); the reports are the same for any count
-    #[arg(long, value_name = "T", default_value_t = 0)]
-    threads: usize,
+    /// Worker threads, 0 to 256 (default 0: one per core); the reports are the same
+    /// for any count
+    #[arg(long, value_name = "T", default_value_t = 0,
+          value_parser = clap::value_parser!(u16).range(0..=256))]
+    threads: u16,
 }
 #[derive(Debug, Args)]
 struct ValidateArgs {

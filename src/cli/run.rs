@@ -21,9 +21,9 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, Failure> {
 
     // Simulate every drill on the thread pool, then write every report
     let total = u64::from(args.runs) * inputs.drills.len() as u64;
-    let bar = progress_bar(total);
+    let bar = if args.quiet { ProgressBar::hidden() } else { progress_bar(total) };
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads)
+        .num_threads(usize::from(args.threads))
         .build()
         .map_err(|e| Failure::Write(format!("cannot start {} threads: {e}", args.threads)))?;
     let reports: Vec<Report> = pool.install(|| {
@@ -60,7 +60,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, Failure> {
     let all_met = reports.iter().all(|r| r.expectation.met);
     Ok(if all_met { exit::SUCCESS } else { exit::EXPECTATION_NOT_MET })
 }
-/// Runs above which a progress bar is worth showing (about a second of work).
+/// Runs from which a progress bar is worth showing (about a second of work).
 const PROGRESS_ABOVE_RUNS: u64 = 100_000;
 
 /// A progress bar on stderr for long runs; hidden for short ones and when stderr is
@@ -70,7 +70,7 @@ fn progress_bar(total: u64) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    let template = "{spinner} {bar:40} {human_pos}/{human_len} runs, {per_sec}, {eta} left";
+    let template = "{spinner} {bar:40} {human_pos}/{human_len} runs, {eta} left";
     if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style);
     }

@@ -3,7 +3,8 @@
 //! Durations go into a log-spaced histogram whose buckets are [`RESOLUTION`] wide in
 //! relative terms: a percentile read from it lies within half that (0.05 %) of the
 //! exact nearest-rank percentile, clamped to the exact minimum and maximum, which are
-//! kept. Shares are counted exactly at a resolution of 1e-6. Counts are integers, so
+//! kept, as is the number of values equal to the maximum (so that runs cut off at the
+//! horizon read as exactly the horizon). Shares are counted exactly at a resolution of 1e-6. Counts are integers, so
 //! merging histograms in any order gives the same result: the statistics do not depend
 //! on how runs were spread over threads.
 
@@ -35,6 +36,8 @@ pub struct Durations {
     first: Vec<u32>,
     min: f64,
     max: f64,
+    /// Values exactly equal to the maximum (every run cut off at the horizon, say).
+    at_max: u64,
 }
 
 impl Default for Durations {
@@ -47,6 +50,7 @@ impl Default for Durations {
             first: Vec::new(),
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
+            at_max: 0,
         }
     }
 }
@@ -69,7 +73,13 @@ impl Durations {
     pub fn add(&mut self, value: f64, run: u32) {
         self.n += 1;
         self.min = self.min.min(value);
-        self.max = self.max.max(value);
+        if value > self.max {
+            self.max = value;
+            self.at_max = 0;
+        }
+        if value == self.max {
+            self.at_max += 1;
+        }
         if value <= 0.0 {
             self.zeros += 1;
             self.zero_first = self.zero_first.min(run);
@@ -90,6 +100,11 @@ impl Durations {
         self.zeros += other.zeros;
         self.zero_first = self.zero_first.min(other.zero_first);
         self.min = self.min.min(other.min);
+        if other.max > self.max {
+            self.at_max = other.at_max;
+        } else if other.max == self.max {
+            self.at_max += other.at_max;
+        }
         self.max = self.max.max(other.max);
         if other.counts.is_empty() {
             return;
@@ -129,7 +144,7 @@ impl Durations {
             return 0.0;
         }
         let rank = rank.clamp(1, self.n);
-        if rank == self.n {
+        if rank > self.n - self.at_max {
             return self.max;
         }
         match self.bucket_at(rank) {

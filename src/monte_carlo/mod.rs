@@ -474,12 +474,16 @@ pub fn simulate_with_progress(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Outcome {
     let runs = runs.max(1);
-    let first_fault = drill.first_fault();
-    let run = |i: u32| simulation::run(topology, drill, &mut stream(seed, i));
+    let run = |i: u32| {
+        let _span = tracing::debug_span!("run", drill = %drill.id, run = i).entered();
+        let trial = simulation::run(topology, drill, &mut stream(seed, i));
+        tracing::debug!(recovery_s = ?trial.recovery.map(|r| r.at - trial.first_fault), "run done");
+        trial
+    };
 
     // A pilot fixes the time range of the band, then every run is tallied in chunks
     let grid = band_grid(drill, (0..runs.min(PILOT_RUNS)).map(run));
-    let frame = Frame { topology, drill, horizon_s: drill.horizon - first_fault, grid };
+    let frame = Frame { topology, drill, horizon_s: drill.horizon, grid };
     let blocks = (runs / MIN_SPLIT).clamp(1, rayon::current_num_threads() as u32 * 4);
     let tally = (0..blocks)
         .into_par_iter()
@@ -510,7 +514,7 @@ fn band_grid(drill: &Drill, pilot: impl Iterator<Item = Trial>) -> Vec<f64> {
     let last = pilot
         .flat_map(|t| t.timelines.into_iter().flatten().map(|(time, _)| time).collect::<Vec<_>>())
         .fold(0.0, f64::max);
-    let end = (last * 1.25).max(60.0).min(drill.horizon);
+    let end = (last * 1.25).max(60.0).min(drill.end());
     (0..BAND_POINTS).map(|i| end * i as f64 / (BAND_POINTS - 1) as f64).collect()
 }
 
@@ -556,7 +560,16 @@ fn outcome(
         flows,
         recovery: Quantiles::of(&tally.recovery),
         recovery_bins: tally.recovery.bins(40),
-        recovery_cdf: cdf_points.iter().copied().zip(tally.recovery.cdf(&cdf_points)).collect(),
+        recovery_cdf: cdf_points
+            .iter()
+            .copied()
+            .zip(tally.recovery.cdf(&cdf_points))
+            .map(|(t, share)| {
+                // Runs cut off at the horizon count there, but never recovered
+                let cut_off = if t >= frame.horizon_s { tally.unrecovered as f64 / n } else { 0.0 };
+                (t, (share - cut_off).max(0.0))
+            })
+            .collect(),
         unrecovered: tally.unrecovered as u32,
         detection: (tally.detection.count() > 0).then(|| Quantiles::of(&tally.detection)),
         recovered_by,
@@ -634,7 +647,7 @@ fn critical_path(
             .into_par_iter()
             .map(|i| {
                 let trial = simulation::run(topology, drill, &mut stream(seed, i));
-                trial.recovery.map_or(drill.horizon, |r| r.at) - trial.first_fault
+                trial.recovery.map_or(drill.end(), |r| r.at) - trial.first_fault
             })
             .collect();
         recovery.sort_by(f64::total_cmp);

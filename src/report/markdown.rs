@@ -14,6 +14,15 @@ fn percent(share: f64) -> String {
     }
 }
 
+/// A recovery time, or "not recovered" for runs cut off at the horizon.
+fn recovery(r: &Report, value: f64) -> String {
+    if r.unrecovered_runs > 0 && value >= r.recovery_time_s.max {
+        format!("not recovered ({} horizon)", human(r.horizon_s))
+    } else {
+        human(value)
+    }
+}
+
 fn grade(g: Option<u8>) -> String {
     g.map_or("below the bar".to_owned(), |g| format!("grade {g}"))
 }
@@ -86,10 +95,10 @@ fn outcome(md: &mut String, r: &Report) {
     let _ = writeln!(
         md,
         "\nRecovery time (first fault to every business back): P50 {}, P95 {}, P99 {}, max {}.",
-        human(rt.p50),
-        human(rt.p95),
-        human(rt.p99),
-        human(rt.max)
+        recovery(r, rt.p50),
+        recovery(r, rt.p95),
+        recovery(r, rt.p99),
+        recovery(r, rt.max)
     );
     if let Some(d) = &r.detection_time_s {
         let _ = writeln!(
@@ -128,9 +137,10 @@ fn distribution(md: &mut String, r: &Report) {
         ("P99", t.p99, t.ci95.p99),
     ];
     for (name, value, [lo, hi]) in rows {
-        let _ = writeln!(md, "| {name} | {} | {} to {} |", human(value), human(lo), human(hi));
+        let interval = format!("{} to {}", recovery(r, lo), recovery(r, hi));
+        let _ = writeln!(md, "| {name} | {} | {interval} |", recovery(r, value));
     }
-    let _ = writeln!(md, "| max | {} | |", human(t.max));
+    let _ = writeln!(md, "| max | {} | |", recovery(r, t.max));
     let _ = writeln!(md, "\nImpact duration and Art. 4 grade by business:\n");
     let _ = writeln!(md, "| business | P50 | P90 | P95 | P99 | max | grades (share of runs) |");
     let _ = writeln!(md, "|---|---|---|---|---|---|---|");

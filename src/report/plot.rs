@@ -11,6 +11,23 @@ const SIZE: (u32, u32) = (900, 420);
 const GRADE_BOUNDS: [(f64, &str); 5] =
     [(15.0, "15 min"), (30.0, "30 min"), (60.0, "1 h"), (120.0, "2 h"), (480.0, "8 h")];
 
+/// The Art. 4 bounds within an axis running to `end_min` minutes, with the label of a
+/// bound too close to the previous one (under 6 % of the axis) left blank.
+fn visible_bounds(end_min: f64) -> Vec<(&'static f64, &'static str)> {
+    let mut last = f64::NEG_INFINITY;
+    GRADE_BOUNDS
+        .iter()
+        .filter(|(m, _)| *m < end_min)
+        .map(|(m, label)| {
+            let shown = *m - last >= end_min * 0.06;
+            if shown {
+                last = *m;
+            }
+            (m, if shown { *label } else { "" })
+        })
+        .collect()
+}
+
 /// Colours of the businesses, in the report's order (clearing, non-key, payment).
 const COLOURS: [RGBColor; 3] =
     [RGBColor(31, 119, 180), RGBColor(44, 160, 44), RGBColor(214, 39, 40)];
@@ -46,7 +63,7 @@ pub fn timeline_svg(report: &Report) -> Result<String, String> {
             .map_err(|e| e.to_string())?;
 
         // Art. 4 duration bounds of the payment table, where they fall in the picture
-        for (minutes, label) in GRADE_BOUNDS.iter().filter(|(m, _)| *m < end_min) {
+        for (minutes, label) in visible_bounds(end_min) {
             let style = RGBColor(150, 150, 150).stroke_width(1);
             chart
                 .draw_series(DashedLineSeries::new(
@@ -57,7 +74,7 @@ pub fn timeline_svg(report: &Report) -> Result<String, String> {
                 ))
                 .map_err(|e| e.to_string())?;
             chart
-                .draw_series([Text::new(*label, (*minutes, 104.0), ("sans-serif", 12))])
+                .draw_series([Text::new(label, (*minutes, 104.0), ("sans-serif", 12))])
                 .map_err(|e| e.to_string())?;
         }
 
@@ -151,11 +168,11 @@ pub fn recovery_svg(report: &Report) -> Result<String, String> {
         chart
             .draw_secondary_series(LineSeries::new(cdf, RGBColor(214, 39, 40).stroke_width(2)))
             .map_err(|e| e.to_string())?;
-        for (minutes, label) in GRADE_BOUNDS.iter().filter(|(m, _)| *m < end_min) {
+        for (minutes, label) in visible_bounds(end_min) {
             let style = RGBColor(120, 120, 120).stroke_width(1);
             let line = DashedLineSeries::new([(*minutes, 0.0), (*minutes, 100.0)], 6, 4, style);
             chart.draw_secondary_series(line).map_err(|e| e.to_string())?;
-            let text = Text::new(*label, (*minutes, 101.0), ("sans-serif", 12));
+            let text = Text::new(label, (*minutes, 101.0), ("sans-serif", 12));
             chart.draw_secondary_series([text]).map_err(|e| e.to_string())?;
         }
         root.present().map_err(|e| e.to_string())?;
@@ -189,8 +206,10 @@ pub fn band_svg(report: &Report) -> Result<String, String> {
             .draw()
             .map_err(|e| e.to_string())?;
 
+        let count = report.band.businesses.len() as u32;
         for (i, (business, series)) in report.band.businesses.iter().enumerate() {
             let colour = COLOURS[i % COLOURS.len()];
+            let width = 2 + 3 * (count - 1 - i as u32);
             let upper = times.iter().zip(&series.p95).map(|(&t, &s)| (t, s * 100.0));
             let lower = times.iter().zip(&series.p5).rev().map(|(&t, &s)| (t, s * 100.0));
             let outline: Vec<(f64, f64)> = upper.chain(lower).collect();
@@ -199,7 +218,7 @@ pub fn band_svg(report: &Report) -> Result<String, String> {
                 .map_err(|e| e.to_string())?;
             let median = times.iter().zip(&series.p50).map(|(&t, &s)| (t, s * 100.0));
             chart
-                .draw_series(LineSeries::new(median, colour.stroke_width(2)))
+                .draw_series(LineSeries::new(median, colour.stroke_width(width)))
                 .map_err(|e| e.to_string())?
                 .label(business.clone())
                 .legend(move |(x, y)| {

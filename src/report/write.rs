@@ -75,20 +75,49 @@ fn stage(reports: &[Report], staging: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Moves each staged report into place; an earlier report is moved aside first and
-/// removed once the new one stands.
+/// Moves each staged report into place, an earlier report aside first; if one move
+/// fails, the reports already moved are put back as they were, and the error names
+/// the drill.
 fn swap_in(reports: &[Report], staging: &Path, out: &Path) -> io::Result<()> {
+    let mut done: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
     for report in reports {
         let target = out.join(&report.drill.id);
-        let old: Option<PathBuf> =
-            target.exists().then(|| staging.join(format!("old-{}", report.drill.id)));
-        if let Some(old) = &old {
-            std::fs::rename(&target, old)?;
+        let old = target.exists().then(|| staging.join(format!("old-{}", report.drill.id)));
+        let moved = swap_one(&staging.join(&report.drill.id), &target, old.as_deref());
+        if let Err(e) = moved {
+            roll_back(&done);
+            let message = format!("report {} ({e}); no report was replaced", report.drill.id);
+            return Err(io::Error::new(e.kind(), message));
         }
-        std::fs::rename(staging.join(&report.drill.id), &target)?;
-        if let Some(old) = &old {
+        done.push((target, old));
+    }
+    for (_, old) in done {
+        if let Some(old) = old {
             std::fs::remove_dir_all(old)?;
         }
     }
     Ok(())
+}
+
+fn swap_one(new: &Path, target: &Path, old: Option<&Path>) -> io::Result<()> {
+    if let Some(old) = old {
+        std::fs::rename(target, old)?;
+    }
+    let moved = std::fs::rename(new, target);
+    if moved.is_err()
+        && let Some(old) = old
+    {
+        let _ = std::fs::rename(old, target);
+    }
+    moved
+}
+
+/// Puts the earlier reports back in place of the new ones already moved.
+fn roll_back(done: &[(PathBuf, Option<PathBuf>)]) {
+    for (target, old) in done.iter().rev() {
+        let _ = std::fs::remove_dir_all(target);
+        if let Some(old) = old {
+            let _ = std::fs::rename(old, target);
+        }
+    }
 }

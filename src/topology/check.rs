@@ -1076,7 +1076,7 @@ impl<'a> Checker<'a> {
             }
         }
         if !raw.is_empty() && (total - 1.0).abs() > 1e-6 {
-            let message = format!("shares add up to {total}, not 1");
+            let message = format!("shares add up to {}, not 1", (total * 1e6).round() / 1e6);
             self.report(
                 raw[0].share.span(),
                 key,

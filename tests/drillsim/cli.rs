@@ -959,3 +959,31 @@ fn runbook_drill_reports_its_distribution_and_critical_path() {
         .sum();
     assert!((shares - 1.0).abs() < 1e-6, "grade shares add up to {shares}");
 }
+
+#[test]
+fn an_absurd_thread_count_is_a_usage_error() {
+    // --threads 100000 used to start that many threads and hang; the range is 0 to 256
+    let sandbox = Sandbox::new();
+    let args = ["run", &bundled_drill("A8"), "--out", "out", "--runs", "5", "--threads", "100000"];
+    let output = sandbox.drillsim(&args);
+    output.assert_code(2);
+    assert!(output.stderr.contains("--threads"));
+    assert!(!sandbox.path("out").exists());
+}
+
+#[test]
+fn the_horizon_runs_from_the_first_fault() {
+    // A site lost at 23 h 59 min used to be cut off a minute later at the fixed 24 h
+    // horizon and graded below the bar; the horizon now runs from the first fault, so
+    // the switchover is simulated and recovers every run.
+    let sandbox = Sandbox::new();
+    let text = std::fs::read_to_string(format!("{REPO}/drills/d4-shahe-site-lost.toml")).unwrap();
+    sandbox.write("late.toml", text.replace("at = \"0s\"", "at = \"23h59m\""));
+    sandbox.drillsim(&["run", "late.toml", "--out", "out", "--runs", "50"]).assert_code(0);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(sandbox.path("out/D4/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["unrecovered_runs"], 0);
+    let p50 = report["recovery_time_s"]["p50"].as_f64().unwrap();
+    assert!((1200.0..7200.0).contains(&p50), "recovery P50 {p50} s");
+}

@@ -300,13 +300,13 @@ fn same_seed_same_everything(drill: &Drill, seed: u64) -> Result<(), TestCaseErr
 /// holds shares from 0 to 1; the log is in time order.
 fn timelines_well_formed(drill: &Drill, seed: u64) -> Result<(), TestCaseError> {
     let trial = run(reference(), drill, seed);
-    prop_assert_eq!(trial.end, drill.horizon);
+    prop_assert_eq!(trial.end, drill.end());
     prop_assert_eq!(trial.timelines.len(), reference().flows.len());
     for timeline in &trial.timelines {
         prop_assert!(timeline.first().is_some_and(|&(t, _)| t == 0.0), "{:?}", timeline);
         for &(t, share) in timeline {
             prop_assert!((0.0..=1.0).contains(&share), "share {} at {} s", share, t);
-            prop_assert!(t <= drill.horizon, "point at {} s, past the horizon", t);
+            prop_assert!(t <= drill.end(), "point at {} s, past the horizon", t);
         }
         for pair in timeline.windows(2) {
             prop_assert!(pair[0].0 < pair[1].0, "out of order: {:?}", pair);
@@ -379,9 +379,8 @@ fn split_runs_same_outcome(drill: &Drill, runs: u32, seed: u64) -> Result<(), Te
     let n = f64::from(runs);
 
     // Recovery, detection and their percentiles
-    let first = drill.faults.iter().map(|f| f.at).fold(f64::INFINITY, f64::min);
     let recovery: Vec<f64> =
-        summaries.iter().map(|s| s.recovery.unwrap_or(drill.horizon - first)).collect();
+        summaries.iter().map(|s| s.recovery.unwrap_or(drill.horizon)).collect();
     let mut detection: Vec<f64> = summaries.iter().filter_map(|s| s.detection).collect();
     close_to_exact(&outcome.recovery, &mut recovery.clone())?;
     let unrecovered = summaries.iter().filter(|s| s.recovery.is_none()).count();
