@@ -121,46 +121,39 @@ pub(super) fn load(paths: &[PathBuf], topology_flag: Option<&Path>) -> Result<In
 /// Topologies loaded so far, by label, so that each file is read once.
 #[derive(Default)]
 struct TopologyCache {
-    topologies: Vec<Topology>,
-    labels: Vec<String>,
+    /// Each label read so far, with its topology, or None when it did not load.
+    entries: Vec<(String, Option<Topology>)>,
 }
+
 impl TopologyCache {
     /// The index of the topology with this label, loading it on first use; None (and
-    /// problems) when it does not load.
+    /// problems, the first time) when it does not load.
     fn get(
         &mut self,
         label: String,
         problems: &mut Problems,
         load: impl FnOnce() -> Result<Topology, Problems>,
     ) -> Option<usize> {
-        if let Some(i) = self.labels.iter().position(|l| *l == label) {
-            return (i < self.topologies.len()).then_some(i).filter(|&i| !self.failed(i));
+        if let Some(i) = self.entries.iter().position(|(l, _)| *l == label) {
+            return self.entries[i].1.is_some().then_some(i);
         }
-        match load() {
-            Ok(t) => {
-                self.topologies.push(t);
-                self.labels.push(label);
-                Some(self.topologies.len() - 1)
-            }
-            Err(p) => {
-                problems.0.extend(p.0);
-                self.labels.push(label);
-                self.topologies.push(failed_marker());
-                None
-            }
-        }
+        let topology = load().map_err(|p| problems.0.extend(p.0)).ok();
+        let loaded = topology.is_some();
+        self.entries.push((label, topology));
+        loaded.then(|| self.entries.len() - 1)
     }
 
-    fn failed(&self, i: usize) -> bool {
-        self.topologies[i].id.is_empty()
+    fn topology(&self, i: usize) -> &Topology {
+        self.entries[i].1.as_ref().expect("get() hands out only indices of loaded topologies")
+    }
+
+    /// The loaded topologies; indices handed out by `get` stay valid because a failed
+    /// load stops the run before any index is used.
+    fn into_topologies(self) -> Vec<Topology> {
+        self.entries.into_iter().flat_map(|(_, t)| t).collect()
     }
 }
-/// A stand-in for a topology that failed to load, so that indices stay aligned.
-fn failed_marker() -> Topology {
-    let mut t = bundled_topology();
-    t.id.clear();
-    t
-}
+
 pub(super) fn load_files(
     sources: Vec<SourceFile>,
     paths: &[PathBuf],
@@ -221,14 +214,14 @@ pub(super) fn load_files(
             }
         };
         let Some(index) = index else { continue };
-        match file.bind(&cache.topologies[index]) {
+        match file.bind(cache.topology(index)) {
             Ok(drill) => drills.push(Loaded { drill, topology: index }),
             Err(p) => problems.0.extend(p.0),
         }
     }
     problems.into_result(())?;
     let topology_flag = topology_flag.map(|p| p.display().to_string());
-    Ok(Inputs { topologies: cache.topologies, drills, topology_flag })
+    Ok(Inputs { topologies: cache.into_topologies(), drills, topology_flag })
 }
 /// Sort key that orders the digits in a name by their value: `a2` before `a10`.
 fn natural_key(name: &str) -> Vec<(String, u64)> {
