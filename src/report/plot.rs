@@ -1,5 +1,9 @@
-//! The timeline picture: failing share of each business over the median run, as SVG.
+//! The pictures of a report, as SVG so that they render the same everywhere: the
+//! failing share of each business over the median run and across runs, the recovery
+//! time's histogram and CDF, and the runbook's what-if chart.
 
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::Report;
@@ -32,6 +36,75 @@ fn visible_bounds(end_min: f64) -> Vec<(&'static f64, &'static str)> {
 const COLOURS: [RGBColor; 3] =
     [RGBColor(31, 119, 180), RGBColor(44, 160, 44), RGBColor(214, 39, 40)];
 
+/// A chart of failing shares drawn over simulated time.
+type ShareChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart of the share of requests failing \[%\] over simulated minutes up to
+/// `end_min`, its axes drawn.
+fn share_chart<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    caption: String,
+    end_min: f64,
+) -> Result<ShareChart<'a, 'b>, String> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d(-end_min * 0.02..end_min, 0.0..105.0)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("simulated time [minutes]")
+        .y_desc("requests failing [%]")
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
+/// The Art. 4 duration bounds of the payment table that fall in the chart, dashed.
+fn draw_bounds(chart: &mut ShareChart, end_min: f64) -> Result<(), String> {
+    for (minutes, label) in visible_bounds(end_min) {
+        let style = RGBColor(150, 150, 150).stroke_width(1);
+        let line = DashedLineSeries::new([(*minutes, 0.0), (*minutes, 103.0)], 6, 4, style);
+        chart.draw_series(line).map_err(|e| e.to_string())?;
+        let text = Text::new(label, (*minutes, 104.0), ("sans-serif", 12));
+        chart.draw_series([text]).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Business `i` of `count` as a line in the legend; earlier ones are drawn wider so
+/// that lines on top of each other stay visible.
+fn draw_business_line(
+    chart: &mut ShareChart,
+    points: Vec<(f64, f64)>,
+    i: usize,
+    count: usize,
+    business: &str,
+) -> Result<(), String> {
+    let colour = COLOURS[i % COLOURS.len()];
+    let width = 2 + 3 * (count - 1 - i) as u32;
+    chart
+        .draw_series(LineSeries::new(points, colour.stroke_width(width)))
+        .map_err(|e| e.to_string())?
+        .label(business)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
+    Ok(())
+}
+
+fn draw_legend<'a, 'b: 'a>(chart: &mut ShareChart<'a, 'b>) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.9))
+        .position(SeriesLabelPosition::MiddleRight)
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 /// Renders the failing-share timeline of the report's median run as an SVG document.
 pub fn timeline_svg(report: &Report) -> Result<String, String> {
     let run = &report.representative_run;
@@ -47,58 +120,13 @@ pub fn timeline_svg(report: &Report) -> Result<String, String> {
             "{} {}: failing share, median run {}",
             report.drill.id, report.drill.title, run.run
         );
-        let mut chart = ChartBuilder::on(&root)
-            .caption(caption, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(-end_min * 0.02..end_min, 0.0..105.0)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("simulated time [minutes]")
-            .y_desc("requests failing [%]")
-            .y_label_formatter(&|v| format!("{v:.0}"))
-            .draw()
-            .map_err(|e| e.to_string())?;
-
-        // Art. 4 duration bounds of the payment table, where they fall in the picture
-        for (minutes, label) in visible_bounds(end_min) {
-            let style = RGBColor(150, 150, 150).stroke_width(1);
-            chart
-                .draw_series(DashedLineSeries::new(
-                    [(*minutes, 0.0), (*minutes, 103.0)],
-                    6,
-                    4,
-                    style,
-                ))
-                .map_err(|e| e.to_string())?;
-            chart
-                .draw_series([Text::new(label, (*minutes, 104.0), ("sans-serif", 12))])
-                .map_err(|e| e.to_string())?;
-        }
-
-        // One step line per business; earlier ones wider so that equal lines stay visible
-        let count = run.timeline.len() as u32;
+        let mut chart = share_chart(&root, caption, end_min)?;
+        draw_bounds(&mut chart, end_min)?;
+        let count = run.timeline.len();
         for (i, (business, points)) in run.timeline.iter().enumerate() {
-            let colour = COLOURS[i % COLOURS.len()];
-            let width = 2 + 3 * (count - 1 - i as u32);
-            let steps = step_points(points, end_min);
-            chart
-                .draw_series(LineSeries::new(steps, colour.stroke_width(width)))
-                .map_err(|e| e.to_string())?
-                .label(business.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
-                });
+            draw_business_line(&mut chart, step_points(points, end_min), i, count, business)?;
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.9))
-            .position(SeriesLabelPosition::MiddleRight)
-            .draw()
-            .map_err(|e| e.to_string())?;
+        draw_legend(&mut chart)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
@@ -191,47 +219,20 @@ pub fn band_svg(report: &Report) -> Result<String, String> {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let caption = format!("{}: failing share across runs (median, P5-P95)", report.drill.id);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(caption, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(-end_min * 0.02..end_min, 0.0..105.0)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("simulated time [minutes]")
-            .y_desc("requests failing [%]")
-            .y_label_formatter(&|v| format!("{v:.0}"))
-            .draw()
-            .map_err(|e| e.to_string())?;
-
-        let count = report.band.businesses.len() as u32;
+        let mut chart = share_chart(&root, caption, end_min)?;
+        let count = report.band.businesses.len();
         for (i, (business, series)) in report.band.businesses.iter().enumerate() {
             let colour = COLOURS[i % COLOURS.len()];
-            let width = 2 + 3 * (count - 1 - i as u32);
             let upper = times.iter().zip(&series.p95).map(|(&t, &s)| (t, s * 100.0));
             let lower = times.iter().zip(&series.p5).rev().map(|(&t, &s)| (t, s * 100.0));
             let outline: Vec<(f64, f64)> = upper.chain(lower).collect();
             chart
                 .draw_series([Polygon::new(outline, colour.mix(0.18).filled())])
                 .map_err(|e| e.to_string())?;
-            let median = times.iter().zip(&series.p50).map(|(&t, &s)| (t, s * 100.0));
-            chart
-                .draw_series(LineSeries::new(median, colour.stroke_width(width)))
-                .map_err(|e| e.to_string())?
-                .label(business.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
-                });
+            let median = times.iter().zip(&series.p50).map(|(&t, &s)| (t, s * 100.0)).collect();
+            draw_business_line(&mut chart, median, i, count, business)?;
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.9))
-            .position(SeriesLabelPosition::MiddleRight)
-            .draw()
-            .map_err(|e| e.to_string())?;
+        draw_legend(&mut chart)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
