@@ -21,6 +21,11 @@ pub const CHECK_HELP: &str = "Exit codes:
   0  every file is valid
   2  bad input or usage: every problem found is listed";
 
+/// The exit codes of `drillsim triage` as its `--help` lists them.
+pub const TRIAGE_HELP: &str = "Exit codes:
+  0  the metrics were triaged (whether or not a rule matched)
+  2  bad usage: a missing, negative or non-finite metric, or a normal value of zero";
+
 /// The exit codes of `drillsim grade` as its `--help` lists them.
 pub const GRADE_HELP: &str = "Exit codes:
   0  the incident was graded (or found below the bar)

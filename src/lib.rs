@@ -5,7 +5,8 @@
 //! architecture as a [`topology`], each disaster as a [`drill`], runs the drill in
 //! simulated time ([`simulation`]) many times ([`monte_carlo`]), grades the outcome
 //! under the manual's own table ([`grade`]), lays the manual's response rules on the
-//! simulated clock ([`response`]) and writes a [`report`].
+//! simulated clock ([`response`]) and writes a [`report`]. [`triage`] applies the
+//! manual's DDoS triage rules to observed metrics.
 
 pub mod bundled;
 pub mod cli;
@@ -19,3 +20,4 @@ pub mod response;
 pub mod simulation;
 pub mod timing;
 pub mod topology;
+pub mod triage;

@@ -9,6 +9,7 @@ mod grade;
 mod inspect;
 mod load;
 mod run;
+mod triage;
 
 use std::path::PathBuf;
 
@@ -53,6 +54,9 @@ enum Command {
     /// Grade an incident under Art. 4 and show who Art. 8 notifies
     #[command(after_help = exit::GRADE_HELP)]
     Grade(GradeArgs),
+    /// Tell which DDoS pattern of the manual (Q2) observed metrics match
+    #[command(after_help = exit::TRIAGE_HELP)]
+    Triage(TriageArgs),
 }
 #[derive(Debug, Args)]
 struct RunArgs {
@@ -111,6 +115,44 @@ struct GradeArgs {
     format: Format,
 }
 
+/// Observed metrics and their normal values; every one is required.
+#[derive(Debug, Args)]
+struct TriageArgs {
+    /// Connections in SYN_RECV now (count)
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    syn_recv: f64,
+    /// Connections in SYN_RECV normally (count)
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    normal_syn_recv: f64,
+    /// Connections in ESTABLISHED now (count)
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    established: f64,
+    /// Connections in ESTABLISHED normally (count)
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    normal_established: f64,
+    /// Bandwidth now [Mbit/s]
+    #[arg(long, value_name = "MBPS", allow_hyphen_values = true)]
+    bandwidth: f64,
+    /// Bandwidth normally [Mbit/s]
+    #[arg(long, value_name = "MBPS", allow_hyphen_values = true)]
+    normal_bandwidth: f64,
+    /// Packets per second now
+    #[arg(long, value_name = "PPS", allow_hyphen_values = true)]
+    packets: f64,
+    /// Packets per second normally
+    #[arg(long, value_name = "PPS", allow_hyphen_values = true)]
+    normal_packets: f64,
+    /// Requests per second now
+    #[arg(long, value_name = "RPS", allow_hyphen_values = true)]
+    requests: f64,
+    /// Requests per second normally
+    #[arg(long, value_name = "RPS", allow_hyphen_values = true)]
+    normal_requests: f64,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
     Text,
@@ -132,6 +174,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Validate(args) => inspect::validate(&args),
         Command::List(args) => inspect::list(&args),
         Command::Grade(args) => grade::grade(&args),
+        Command::Triage(args) => triage::triage(&args),
     };
     match result {
         Ok(code) => code,
@@ -145,7 +188,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
             exit::BAD_INPUT
         }
         Err(Failure::Usage(message)) => {
-            eprintln!("drillsim: {message}; nothing was simulated or written");
+            eprintln!("drillsim: {message}");
             exit::BAD_INPUT
         }
         Err(Failure::Write(message)) => {

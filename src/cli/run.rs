@@ -17,7 +17,8 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, Failure> {
     // Load and check everything before simulating anything
     let inputs = load(&args.paths, args.topology.as_deref())?;
     let ids: Vec<&str> = inputs.drills.iter().map(|d| d.drill.id.as_str()).collect();
-    check_out_dir(&args.out, &ids).map_err(Failure::Usage)?;
+    check_out_dir(&args.out, &ids)
+        .map_err(|e| Failure::Usage(format!("{e}; nothing was simulated or written")))?;
 
     // Simulate every drill on the thread pool, then write every report
     let total = u64::from(args.runs) * inputs.drills.len() as u64;

@@ -987,3 +987,79 @@ fn the_horizon_runs_from_the_first_fault() {
     let p50 = report["recovery_time_s"]["p50"].as_f64().unwrap();
     assert!((1200.0..7200.0).contains(&p50), "recovery P50 {p50} s");
 }
+
+// ---------------------------------------------------------------------------------------
+// drillsim triage
+// ---------------------------------------------------------------------------------------
+
+/// Runs `drillsim triage` on (observed, normal) pairs in the order SYN_RECV,
+/// ESTABLISHED, bandwidth, packets, requests, as JSON.
+fn triage(pairs: [(f64, f64); 5]) -> (Value, Output) {
+    let names = ["syn-recv", "established", "bandwidth", "packets", "requests"];
+    let mut args: Vec<String> = vec!["triage".into(), "--format".into(), "json".into()];
+    for (name, (observed, normal)) in names.iter().zip(pairs) {
+        args.extend([format!("--{name}"), observed.to_string()]);
+        args.extend([format!("--normal-{name}"), normal.to_string()]);
+    }
+    let sandbox = Sandbox::new();
+    let output = sandbox.drillsim(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let value = serde_json::from_str(&output.stdout).unwrap_or(Value::Null);
+    (value, output)
+}
+
+/// The three patterns of Q2, each from metrics that match it alone, and none from
+/// normal metrics.
+#[test]
+fn triage_names_each_ddos_pattern_of_the_manual() {
+    let normal = 100.0;
+    let cases = [
+        // SYN_RECV x5, traffic falling, packets rising
+        (
+            [(500.0, normal), (100.0, normal), (80.0, normal), (200.0, normal), (90.0, normal)],
+            "syn-flood",
+        ),
+        // ESTABLISHED x3
+        (
+            [(100.0, normal), (300.0, normal), (100.0, normal), (100.0, normal), (100.0, normal)],
+            "connection-exhaustion",
+        ),
+        // bandwidth x4 while requests fall
+        (
+            [(100.0, normal), (100.0, normal), (400.0, normal), (150.0, normal), (60.0, normal)],
+            "bandwidth-consumption",
+        ),
+    ];
+    for (pairs, kind) in cases {
+        let (answer, output) = triage(pairs);
+        output.assert_code(0);
+        assert_eq!(answer["kinds"], serde_json::json!([kind]));
+    }
+    let (answer, output) = triage([(100.0, normal); 5]);
+    output.assert_code(0);
+    assert_eq!(answer["kinds"], serde_json::json!([]));
+    assert!(answer["verdict"].as_str().unwrap().contains("no rule"));
+}
+
+/// Exactly twice normal is not "more than twice normal".
+#[test]
+fn triage_thresholds_are_strict() {
+    let (at, _) =
+        triage([(100.0, 100.0), (200.0, 100.0), (100.0, 100.0), (100.0, 100.0), (100.0, 100.0)]);
+    assert_eq!(at["kinds"], serde_json::json!([]));
+    let (past, _) =
+        triage([(100.0, 100.0), (200.1, 100.0), (100.0, 100.0), (100.0, 100.0), (100.0, 100.0)]);
+    assert_eq!(past["kinds"], serde_json::json!(["connection-exhaustion"]));
+}
+
+/// A negative metric or a normal value of zero is a usage error that names the metric.
+#[test]
+fn triage_refuses_invalid_metrics() {
+    let (_, negative) =
+        triage([(-5.0, 100.0), (100.0, 100.0), (100.0, 100.0), (100.0, 100.0), (100.0, 100.0)]);
+    negative.assert_code(2);
+    assert!(negative.stderr.contains("syn_recv"));
+    let (_, zero) =
+        triage([(5.0, 100.0), (100.0, 100.0), (100.0, 0.0), (100.0, 100.0), (100.0, 100.0)]);
+    zero.assert_code(2);
+    assert!(zero.stderr.contains("bandwidth"));
+}
