@@ -9,8 +9,9 @@ pub const BAD_INPUT: u8 = 2;
 /// The reports could not be written (disk full, no permission, ...).
 pub const WRITE_FAILED: u8 = 3;
 
-/// The exit codes as `--help` lists them.
-pub const HELP: &str = "Exit codes:
+/// The exit codes of `drillsim run` (and of `drillsim` as a whole) as `--help` lists
+/// them; `validate`, `grade` and `triage` list their own.
+pub const HELP: &str = "Exit codes (of run; validate, grade and triage: see their --help):
   0  every drill ran and every expectation held
   1  every drill ran; at least one expectation did not hold (see the reports' findings)
   2  bad input or usage: nothing simulated, nothing written
