@@ -182,6 +182,8 @@ pub enum Check {
     RecoveryWithin(f64),
     /// The last business to recover is brought back by this cause.
     RecoveredBy(Cause),
+    /// The spare of a group is brought into service by hand (by index of the group).
+    BroughtUp(usize),
 }
 
 /// A check and the share of simulated runs in which it must hold.
@@ -488,6 +490,15 @@ impl DrillFile {
                 }
             },
             "recovered-by" => Check::RecoveredBy(self.cause(raw, topology, problems)?),
+            "brought-up" => match self.cause(raw, topology, problems)? {
+                Cause::Spare(group) => Check::BroughtUp(group),
+                _ => {
+                    let by = raw.by.as_ref().unwrap_or(&raw.check);
+                    let message = "check 'brought-up' takes a spare: by = \"spare:GROUP\"";
+                    problems.push(self.at(by, "by", message));
+                    return None;
+                }
+            },
             other => {
                 let names = [
                     "no-impact",
@@ -496,6 +507,7 @@ impl DrillFile {
                     "peak-impact",
                     "recovery-within",
                     "recovered-by",
+                    "brought-up",
                 ];
                 let mut problem = self.at(&raw.check, "check", &format!("unknown check '{other}'"));
                 problem.hint = suggestion(other, names)
@@ -524,7 +536,7 @@ impl DrillFile {
             "max-grade" => &["business", "grade"],
             "peak-impact" => &["business", "at_least", "at_most"],
             "recovery-within" => &["within"],
-            "recovered-by" => &["by"],
+            "recovered-by" | "brought-up" => &["by"],
             _ => return,
         };
         let present = [
@@ -623,7 +635,8 @@ impl DrillFile {
         problems: &mut Problems,
     ) -> Option<Cause> {
         let Some(by) = &raw.by else {
-            problems.push(self.at(&raw.check, "by", "check 'recovered-by' needs 'by'"));
+            let message = format!("check '{}' needs 'by'", raw.check.get_ref());
+            problems.push(self.at(&raw.check, "by", &message));
             return None;
         };
         let cause = parse_cause(by.get_ref(), topology);
@@ -691,6 +704,10 @@ fn describe(raw: &RawExpect) -> String {
             )
         }
         "recovered-by" => format!("recovered by {}", raw.by.as_ref().map_or("", |b| b.get_ref())),
+        "brought-up" => format!(
+            "spare of {} brought into service",
+            raw.by.as_ref().map_or("", |b| b.get_ref().trim_start_matches("spare:"))
+        ),
         other => other.to_owned(),
     }
 }

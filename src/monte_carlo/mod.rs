@@ -60,6 +60,8 @@ pub struct RunSummary {
     /// From the first fault to the first detection \[seconds\].
     pub detection: Option<f64>,
     pub recovered_by: Option<Cause>,
+    /// Groups whose spare was brought into service, in order.
+    pub spares_up: Vec<usize>,
 }
 
 /// What a run's end is credited to.
@@ -105,6 +107,14 @@ pub fn summarise(topology: &Topology, trial: &Trial) -> RunSummary {
         recovery: trial.recovery.map(|r| r.at - trial.first_fault),
         detection: trial.detected.map(|d| d - trial.first_fault),
         recovered_by: trial.recovery.and_then(|r| r.by),
+        spares_up: trial
+            .log
+            .iter()
+            .filter_map(|l| match l.what {
+                Happening::SpareUp { group } => Some(group),
+                _ => None,
+            })
+            .collect(),
     }
 }
 
@@ -686,6 +696,7 @@ pub fn holds(topology: &Topology, check: &Check, run: &RunSummary) -> bool {
         }),
         Check::RecoveryWithin(limit) => run.recovery.is_some_and(|r| r <= limit),
         Check::RecoveredBy(cause) => run.recovered_by == Some(cause),
+        Check::BroughtUp(group) => run.spares_up.contains(&group),
     }
 }
 
