@@ -5,10 +5,13 @@
 //! (which step runs) and the site map (which site stands in for which after a
 //! switchover). Events are the drill's faults, and the reactions they set off: a
 //! health check declaring a member dead, a standby or replica taking over, a spare
-//! brought up by hand, users moved to another entry point, a runbook step done.
+//! brought up by hand, users moved to another entry point, a runbook started (by the
+//! loss of its trigger, or escalated after a long total outage) or a step of it done.
 //!
-//! After every event the state is re-evaluated in dependency order and each business
-//! flow's failing share is recomputed; the shares form piecewise-constant timelines.
+//! After every event the part of the state it can change is re-evaluated in
+//! dependency order, and each business flow's failing share is recomputed (with
+//! per-evaluation memos of paths, routes and entry points); the shares form
+//! piecewise-constant timelines.
 //! Delays are drawn from the run's own random stream, so a run is a pure function of
 //! the topology, the drill and the stream.
 //!
