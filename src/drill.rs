@@ -5,6 +5,7 @@
 //! [`DrillFile::bind`] resolves its fault targets and expectations against a topology,
 //! reporting unknown ids in the drill file with their line and column.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -21,8 +22,9 @@ pub const MAX_FAULTS: usize = 1_000;
 
 type Text = Spanned<String>;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "DrillFile")]
 struct RawDrill {
     #[serde(rename = "$schema")]
     _schema: Option<String>,
@@ -33,39 +35,64 @@ struct RawDrill {
     expect: Vec<RawExpect>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "DrillHeader")]
 struct RawHeader {
+    #[schemars(with = "String")]
     id: Text,
     title: String,
     clause: String,
     answer: String,
+    #[schemars(with = "Option<String>")]
     topology: Option<Text>,
+    #[schemars(with = "Option<String>")]
     horizon: Option<Text>,
     #[serde(default)]
     note: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Fault")]
 struct RawFault {
+    #[schemars(with = "String")]
     at: Text,
+    #[schemars(with = "String")]
     action: Text,
+    #[schemars(with = "String")]
     target: Text,
+    #[schemars(with = "Option<String>")]
     duration: Option<Text>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Expectation")]
 struct RawExpect {
+    #[schemars(with = "String")]
     check: Text,
+    #[schemars(with = "Option<String>")]
     business: Option<Text>,
+    #[schemars(with = "Option<String>")]
     by: Option<Text>,
+    #[schemars(with = "Option<String>")]
     within: Option<Text>,
+    #[schemars(with = "Option<f64>")]
     at_least: Option<Spanned<f64>>,
+    #[schemars(with = "Option<f64>")]
     at_most: Option<Spanned<f64>>,
+    #[schemars(with = "Option<i64>")]
     grade: Option<Spanned<i64>>,
+    #[schemars(with = "Option<f64>")]
     in_runs: Option<Spanned<f64>>,
+}
+
+/// The JSON Schema of drill files, for editors that validate TOML as people type
+/// (Taplo, Even Better TOML); committed as `schemas/drill.schema.json`.
+pub fn schema() -> String {
+    let schema = schemars::schema_for!(RawDrill);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }
 
 /// A drill file read and shape-checked, not yet bound to a topology.

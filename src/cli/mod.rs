@@ -54,6 +54,8 @@ enum Command {
     /// Grade an incident under Art. 4 and show who Art. 8 notifies
     #[command(after_help = exit::GRADE_HELP)]
     Grade(GradeArgs),
+    /// Print the JSON Schema of topology or drill files (for editors)
+    Schema(SchemaArgs),
     /// Tell which DDoS pattern of the manual (Q2) observed metrics match
     #[command(after_help = exit::TRIAGE_HELP)]
     Triage(TriageArgs),
@@ -113,6 +115,19 @@ struct GradeArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+}
+
+#[derive(Debug, Args)]
+struct SchemaArgs {
+    /// Which files the schema is for
+    #[arg(value_enum)]
+    kind: SchemaKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SchemaKind {
+    Topology,
+    Drill,
 }
 
 /// Observed metrics and their normal values; every one is required.
@@ -175,6 +190,14 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::List(args) => inspect::list(&args),
         Command::Grade(args) => grade::grade(&args),
         Command::Triage(args) => triage::triage(&args),
+        Command::Schema(args) => {
+            let schema = match args.kind {
+                SchemaKind::Topology => crate::topology::schema(),
+                SchemaKind::Drill => crate::drill::schema(),
+            };
+            print!("{schema}");
+            Ok(exit::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

@@ -324,6 +324,13 @@ pub struct RunbookStep {
     pub source: String,
 }
 
+/// The JSON Schema of topology files, for editors that validate TOML as people type
+/// (Taplo, Even Better TOML); committed as `schemas/topology.schema.json`.
+pub fn schema() -> String {
+    let schema = schemars::schema_for!(raw::RawTopology);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+}
+
 impl Topology {
     /// Reads and checks a topology file.
     pub fn load(file: &SourceFile) -> Result<Topology, Problems> {

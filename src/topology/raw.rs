@@ -3,14 +3,16 @@
 //! Ids, references and durations keep their byte span so that the checks in the parent
 //! module can point at the offending line and column.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use toml::Spanned;
 
 /// A string together with where it stands in the file.
 pub type Text = Spanned<String>;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TopologyFile")]
 pub struct RawTopology {
     /// Editors' schema pointer; ignored by drillsim.
     #[serde(rename = "$schema")]
@@ -45,9 +47,11 @@ pub struct RawTopology {
     pub runbook: Vec<RawRunbook>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TopologyHeader")]
 pub struct RawHeader {
+    #[schemars(with = "String")]
     pub id: Text,
     pub title: String,
     #[serde(default)]
@@ -55,54 +59,73 @@ pub struct RawHeader {
 }
 
 /// How people react to an alert: used by runbooks and by spares brought up by hand.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Response")]
 pub struct RawResponse {
     pub alert: RawDistribution,
     pub respond: RawDistribution,
     pub source: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Mechanism")]
 pub struct RawMechanism {
+    #[schemars(with = "String")]
     pub id: Text,
+    #[schemars(with = "String")]
     pub kind: Text,
     pub source: String,
     #[serde(default)]
     pub title: String,
+    #[schemars(with = "Option<String>")]
     pub check_interval: Option<Text>,
+    #[schemars(with = "Option<String>")]
     pub check_timeout: Option<Text>,
+    #[schemars(with = "Option<i64>")]
     pub failures: Option<Spanned<i64>>,
+    #[schemars(with = "Option<String>")]
     pub retry_delay: Option<Text>,
+    #[schemars(with = "Option<String>")]
     pub keepalive: Option<Text>,
+    #[schemars(with = "Option<String>")]
     pub dead_time: Option<Text>,
     pub takeover: Option<RawDistribution>,
     pub promotion: Option<RawDistribution>,
+    #[schemars(with = "Option<String>")]
     pub ttl: Option<Text>,
+    #[schemars(with = "Option<f64>")]
     pub down_at: Option<Spanned<f64>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Layer")]
 pub struct RawLayer {
+    #[schemars(with = "String")]
     pub id: Text,
     pub title: String,
 }
 
 /// A site, link, device, power supply or rack.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Element")]
 pub struct RawElement {
+    #[schemars(with = "String")]
     pub id: Text,
     #[serde(default)]
     pub name: String,
     /// What sort of site, link or device it is (free text for sites: "primary", ...).
+    #[schemars(with = "Option<String>")]
     pub kind: Option<Text>,
     /// The site it stands in.
+    #[schemars(with = "Option<String>")]
     pub site: Option<Text>,
     /// The sites a link joins (one for an external uplink).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub sites: Vec<Text>,
     #[serde(default)]
     pub city: String,
@@ -110,91 +133,125 @@ pub struct RawElement {
     pub isp: String,
     /// Elements that must all be up for this one to be up.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub needs: Vec<Text>,
     /// Elements of which at least one must be up (two power feeds, say).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub needs_any: Vec<Text>,
     #[serde(default)]
     pub note: String,
 }
 
 /// Devices or links that back each other up through a mechanism.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Group")]
 pub struct RawGroup {
+    #[schemars(with = "String")]
     pub id: Text,
     #[serde(default)]
     pub name: String,
+    #[schemars(with = "String")]
     pub mechanism: Text,
+    #[schemars(with = "Vec<String>")]
     pub members: Vec<Text>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub spare: Vec<Text>,
     pub bring_up: Option<RawDistribution>,
     #[serde(default)]
     pub bring_up_source: String,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub via: Vec<Text>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Service")]
 pub struct RawService {
+    #[schemars(with = "String")]
     pub id: Text,
+    #[schemars(with = "String")]
     pub layer: Text,
     #[serde(default)]
     pub name: String,
+    #[schemars(with = "String")]
     pub mechanism: Text,
     /// Mechanism that removes failed replicas from the read pool (databases only).
+    #[schemars(with = "Option<String>")]
     pub read_mechanism: Option<Text>,
     /// Site whose deployment serves every site (a database primary); none for services
     /// that each site runs for itself.
+    #[schemars(with = "Option<String>")]
     pub primary_site: Option<Text>,
     /// `service` or `service/read`: where requests go when this cache fails.
+    #[schemars(with = "Option<String>")]
     pub degrade_to: Option<Text>,
     pub at: Vec<RawDeployment>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Deployment")]
 pub struct RawDeployment {
+    #[schemars(with = "String")]
     pub site: Text,
+    #[schemars(with = "i64")]
     pub members: Spanned<i64>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub needs: Vec<Text>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub via: Vec<Text>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Route")]
 pub struct RawRoute {
+    #[schemars(with = "String")]
     pub from: Text,
+    #[schemars(with = "String")]
     pub to: Text,
+    #[schemars(with = "Vec<String>")]
     pub needs: Vec<Text>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Entry")]
 pub struct RawEntry {
+    #[schemars(with = "String")]
     pub id: Text,
     #[serde(default)]
     pub name: String,
+    #[schemars(with = "String")]
     pub site: Text,
     #[serde(default)]
     pub isp: String,
+    #[schemars(with = "Option<String>")]
     pub failover: Option<Text>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub fallback: Vec<Text>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Flow")]
 pub struct RawFlow {
+    #[schemars(with = "String")]
     pub id: Text,
+    #[schemars(with = "String")]
     pub business: Text,
     #[serde(default)]
     pub name: String,
+    #[schemars(with = "Option<String>")]
     pub access: Option<Text>,
+    #[schemars(with = "Vec<String>")]
     pub path: Vec<Text>,
     pub serve: Vec<RawShare>,
     #[serde(default)]
@@ -202,24 +259,32 @@ pub struct RawFlow {
 }
 
 /// A share of a flow's traffic, at a site or an entry point (ratio 0-1).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Share")]
 pub struct RawShare {
+    #[schemars(with = "Option<String>")]
     pub site: Option<Text>,
+    #[schemars(with = "Option<String>")]
     pub entry: Option<Text>,
+    #[schemars(with = "f64")]
     pub share: Spanned<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Runbook")]
 pub struct RawRunbook {
+    #[schemars(with = "String")]
     pub id: Text,
     pub title: String,
     #[serde(default)]
     pub clause: String,
     /// The element whose loss starts the runbook.
+    #[schemars(with = "String")]
     pub trigger: Text,
     /// Also start it after every business has failed entirely for this long.
+    #[schemars(with = "Option<String>")]
     pub escalate_after: Option<Text>,
     #[serde(default)]
     pub escalate_source: String,
@@ -227,16 +292,21 @@ pub struct RawRunbook {
     pub step: Vec<RawStep>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Switch")]
 pub struct RawSwitch {
+    #[schemars(with = "String")]
     pub from: Text,
+    #[schemars(with = "String")]
     pub to: Text,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Step")]
 pub struct RawStep {
+    #[schemars(with = "String")]
     pub id: Text,
     pub title: String,
     pub duration: RawDistribution,
@@ -250,9 +320,32 @@ pub struct RawStep {
 #[serde(transparent)]
 pub struct RawDistribution(pub Spanned<toml::Value>);
 
+/// The shape of a delay, for the JSON Schema: a duration, or a distribution table.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+#[serde(untagged)]
+enum DistributionSchema {
+    /// A fixed duration such as "30s", "5m" or "1h30m".
+    Fixed(String),
+    /// A distribution: fixed (value), uniform (min, max), triangular (min, mode, max)
+    /// or lognormal (median, p95), every value a duration.
+    Table(RawDistTable),
+}
+
+impl JsonSchema for RawDistribution {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Delay".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        DistributionSchema::json_schema(generator)
+    }
+}
+
 /// The keys of a distribution table.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "DistributionTable")]
 pub struct RawDistTable {
     pub dist: String,
     pub value: Option<String>,

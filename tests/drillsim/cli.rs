@@ -1063,3 +1063,36 @@ fn triage_refuses_invalid_metrics() {
     zero.assert_code(2);
     assert!(zero.stderr.contains("bandwidth"));
 }
+
+// ---------------------------------------------------------------------------------------
+// Editor schemas
+// ---------------------------------------------------------------------------------------
+
+/// `drillsim schema` prints the schemas committed under `schemas/`, which every bundled
+/// file names in its `#:schema` directive; a change of the file formats must update both.
+#[test]
+fn committed_schemas_match_the_file_formats() {
+    let sandbox = Sandbox::new();
+    for kind in ["topology", "drill"] {
+        let output = sandbox.drillsim(&["schema", kind]);
+        output.assert_code(0);
+        let committed =
+            std::fs::read_to_string(format!("{REPO}/schemas/{kind}.schema.json")).unwrap();
+        assert!(
+            output.stdout == committed,
+            "schemas/{kind}.schema.json is stale: run `drillsim schema {kind}`"
+        );
+        let schema: Value = serde_json::from_str(&output.stdout).unwrap();
+        assert_eq!(schema["additionalProperties"], false, "unknown keys are refused");
+    }
+    let directive = |path: &str| std::fs::read_to_string(format!("{REPO}/{path}")).unwrap();
+    assert!(
+        directive("topologies/tenpay.toml").starts_with("#:schema ../schemas/topology.schema.json")
+    );
+    for (_, file) in BUNDLED {
+        assert!(
+            directive(&format!("drills/{file}"))
+                .starts_with("#:schema ../schemas/drill.schema.json")
+        );
+    }
+}
