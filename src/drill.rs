@@ -12,7 +12,7 @@ use toml::Spanned;
 use crate::grade::{Business, Grade};
 use crate::input::{Problem, Problems, SourceFile, suggestion};
 use crate::timing::parse_duration;
-use crate::topology::{ElementId, ElementKind, FileRef, Topology};
+use crate::topology::{DdosKind, ElementId, ElementKind, EntryId, FileRef, Topology};
 
 /// Simulated horizon when a drill names none \[seconds\]: one day.
 pub const DEFAULT_HORIZON_S: f64 = 24.0 * 3600.0;
@@ -64,6 +64,16 @@ struct RawFault {
     target: Text,
     #[schemars(with = "Option<String>")]
     duration: Option<Text>,
+    /// ddos: syn-flood, connection-exhaustion or bandwidth-consumption
+    #[schemars(with = "Option<String>")]
+    kind: Option<Text>,
+    /// ddos: share of the site's web requests the attack makes fail; dns-hijack and
+    /// forged-subdomain: share of the entry point's users behind the poisoned resolver
+    #[schemars(with = "Option<f64>")]
+    share: Option<Spanned<f64>>,
+    /// dns-hijack and forged-subdomain: high, low or false-positive (Appendix 1)
+    #[schemars(with = "Option<String>")]
+    risk: Option<Text>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -115,11 +125,26 @@ pub enum Action {
     LosePowerFeed,
     /// A whole site is lost.
     LoseSite,
+    /// A DDoS attack on a site's web access (Q2).
+    Ddos,
+    /// A poisoned DNS resolver sends an entry point's users to a hacker page (Q1,
+    /// Appendix 1).
+    DnsHijack,
+    /// Users are led to a forged sub-domain of the company's domain (Q9).
+    ForgedSubdomain,
 }
 
 impl Action {
-    const NAMES: [&'static str; 5] =
-        ["fail", "restore", "partition", "lose-power-feed", "lose-site"];
+    const NAMES: [&'static str; 8] = [
+        "fail",
+        "restore",
+        "partition",
+        "lose-power-feed",
+        "lose-site",
+        "ddos",
+        "dns-hijack",
+        "forged-subdomain",
+    ];
 
     fn parse(text: &str) -> Option<Action> {
         Some(match text {
@@ -128,6 +153,9 @@ impl Action {
             "partition" => Action::Partition,
             "lose-power-feed" => Action::LosePowerFeed,
             "lose-site" => Action::LoseSite,
+            "ddos" => Action::Ddos,
+            "dns-hijack" => Action::DnsHijack,
+            "forged-subdomain" => Action::ForgedSubdomain,
             _ => return None,
         })
     }
@@ -139,6 +167,9 @@ impl Action {
             Action::Partition => "partition",
             Action::LosePowerFeed => "lose-power-feed",
             Action::LoseSite => "lose-site",
+            Action::Ddos => "ddos",
+            Action::DnsHijack => "dns-hijack",
+            Action::ForgedSubdomain => "forged-subdomain",
         }
     }
 
@@ -147,15 +178,43 @@ impl Action {
         match self {
             Action::Partition => Some(ElementKind::Link),
             Action::LosePowerFeed => Some(ElementKind::Power),
-            Action::LoseSite => Some(ElementKind::Site),
-            Action::Fail | Action::Restore => None,
+            Action::LoseSite | Action::Ddos => Some(ElementKind::Site),
+            Action::Fail | Action::Restore | Action::DnsHijack | Action::ForgedSubdomain => None,
         }
     }
 
-    /// Whether the target is down after the action.
+    /// Whether the action takes its target element down (attacks do not: they fail a
+    /// share of requests).
     pub fn takes_down(self) -> bool {
-        self != Action::Restore
+        self != Action::Restore && !self.is_attack()
     }
+
+    /// A security incident rather than a failure of an element.
+    pub fn is_attack(self) -> bool {
+        matches!(self, Action::Ddos | Action::DnsHijack | Action::ForgedSubdomain)
+    }
+}
+
+/// How likely a DNS hijack is to matter, by the reach of the poisoned resolver
+/// (Appendix 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Risk {
+    /// The monitor took an ISP's redirection for a hijack: nobody is affected.
+    FalsePositive,
+    /// A resolver in a third-tier city: the ISP must respond within 3 hours.
+    Low,
+    /// A resolver in a first-tier city: the ISP must respond within 15 minutes.
+    High,
+}
+
+/// A security incident injected by a drill.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Attack {
+    /// Makes `share` (ratio 0-1) of the site's web requests fail until mitigated.
+    Ddos { kind: DdosKind, share: f64 },
+    /// Sends `share` (ratio 0-1) of an entry point's users elsewhere until cleaned up;
+    /// `forged` for the forged sub-domain of Q9, found by complaints, not the monitor.
+    Hijack { entry: EntryId, share: f64, risk: Risk, forged: bool },
 }
 
 /// One injected fault, at a simulated time.
@@ -167,6 +226,8 @@ pub struct Fault {
     pub target: ElementId,
     /// Time after which the target comes back by itself \[seconds\], if it does.
     pub duration: Option<f64>,
+    /// The security incident, for the attack actions.
+    pub attack: Option<Attack>,
 }
 
 /// What is credited with the recovery of a drill.
@@ -180,6 +241,8 @@ pub enum Cause {
     Spare(usize),
     /// The failed element came back by itself (end of a partition, a restore).
     Restore,
+    /// A security incident was mitigated (a DDoS filtered, a poisoned cache purged).
+    Mitigation,
 }
 
 impl Cause {
@@ -190,6 +253,7 @@ impl Cause {
             Cause::Runbook(r) => format!("runbook:{}", topology.runbooks[r].id),
             Cause::Spare(g) => format!("spare:{}", topology.groups[g].id),
             Cause::Restore => "restore".to_owned(),
+            Cause::Mitigation => "mitigation".to_owned(),
         }
     }
 }
@@ -227,7 +291,8 @@ impl Drill {
     /// Time of the first fault that takes something down \[seconds\]: the start of the
     /// incident, from which recovery and detection are measured.
     pub fn first_fault(&self) -> f64 {
-        let downs = self.faults.iter().filter(|f| f.action.takes_down()).map(|f| f.at);
+        let starts = |f: &&Fault| f.action.takes_down() || f.action.is_attack();
+        let downs = self.faults.iter().filter(starts).map(|f| f.at);
         let first = downs.fold(f64::INFINITY, f64::min);
         if first.is_finite() { first } else { 0.0 }
     }
@@ -361,7 +426,8 @@ impl DrillFile {
         horizon: f64,
         problems: &mut Problems,
     ) {
-        let downs = faults.iter().flatten().filter(|f| f.action.takes_down()).map(|f| f.at);
+        let starts = |f: &&Fault| f.action.takes_down() || f.action.is_attack();
+        let downs = faults.iter().flatten().filter(starts).map(|f| f.at);
         let first = downs.fold(f64::INFINITY, f64::min);
         for (fault, raw) in faults.iter().zip(&self.raw.fault) {
             if let Some(fault) = fault.as_ref().filter(|f| f.at >= first + horizon) {
@@ -433,6 +499,10 @@ impl DrillFile {
             problems.push(problem);
             return None;
         };
+        if action.is_attack() {
+            return self.attack(raw, at, action, topology, problems);
+        }
+        self.reject_attack_keys(raw, action, problems);
         let target = self.target(&raw.target, action, topology, problems)?;
         let duration = match (&raw.duration, action) {
             (Some(d), Action::Restore) => {
@@ -446,7 +516,141 @@ impl DrillFile {
             }
             (None, _) => None,
         };
-        Some(Fault { at, action, target, duration })
+        Some(Fault { at, action, target, duration, attack: None })
+    }
+
+    /// `kind`, `share` and `risk` belong to attacks only.
+    fn reject_attack_keys(&self, raw: &RawFault, action: Action, problems: &mut Problems) {
+        let keys = [
+            ("kind", raw.kind.as_ref().map(|k| k.span())),
+            ("share", raw.share.as_ref().map(|s| s.span())),
+            ("risk", raw.risk.as_ref().map(|r| r.span())),
+        ];
+        for (key, span) in keys {
+            if let Some(span) = span {
+                let message = format!("does not apply to a '{}' fault", action.name());
+                problems.push(self.source.problem_at(span.start, Some(key), message));
+            }
+        }
+    }
+
+    /// A security incident: a DDoS on a site, or a hijack of an entry point's users.
+    fn attack(
+        &self,
+        raw: &RawFault,
+        at: f64,
+        action: Action,
+        topology: &Topology,
+        problems: &mut Problems,
+    ) -> Option<Fault> {
+        let share = match &raw.share {
+            Some(s) if *s.get_ref() > 0.0 && *s.get_ref() <= 1.0 => *s.get_ref(),
+            Some(s) => {
+                let message = format!("{} is not a share above 0, up to 1", s.get_ref());
+                problems.push(self.source.problem_at(s.span().start, Some("share"), message));
+                return None;
+            }
+            None => {
+                let message = format!("a '{}' fault needs 'share' (ratio 0-1)", action.name());
+                problems.push(self.at(&raw.action, "share", &message));
+                return None;
+            }
+        };
+        if action == Action::Ddos {
+            return self.ddos(raw, at, share, topology, problems);
+        }
+        self.hijack(raw, at, action, share, topology, problems)
+    }
+
+    fn ddos(
+        &self,
+        raw: &RawFault,
+        at: f64,
+        share: f64,
+        topology: &Topology,
+        problems: &mut Problems,
+    ) -> Option<Fault> {
+        let duration = raw.duration.as_ref().map(|d| self.positive(d, "duration", problems));
+        if let Some(risk) = &raw.risk {
+            problems.push(self.at(risk, "risk", "does not apply to a 'ddos' fault"));
+        }
+        let target = self.target(&raw.target, Action::Ddos, topology, problems)?;
+        let Some(kind_text) = &raw.kind else {
+            let message = "a 'ddos' fault needs 'kind': syn-flood, connection-exhaustion or \
+                           bandwidth-consumption";
+            problems.push(self.at(&raw.action, "kind", message));
+            return None;
+        };
+        let Some(kind) = DdosKind::parse(kind_text.get_ref()) else {
+            let message = format!("unknown kind of DDoS '{}'", kind_text.get_ref());
+            let mut problem = self.at(kind_text, "kind", &message);
+            problem.hint = suggestion(kind_text.get_ref(), DdosKind::NAMES)
+                .or(Some(format!("expected one of {}", DdosKind::NAMES.join(", "))));
+            problems.push(problem);
+            return None;
+        };
+        if !topology.defenses.iter().any(|d| d.kind == kind) {
+            let message =
+                format!("topology '{}' has no [[defense]] for '{}'", topology.id, kind.name());
+            problems.push(self.at(kind_text, "kind", &message));
+            return None;
+        }
+        let attack = Some(Attack::Ddos { kind, share });
+        Some(Fault { at, action: Action::Ddos, target, duration, attack })
+    }
+
+    fn hijack(
+        &self,
+        raw: &RawFault,
+        at: f64,
+        action: Action,
+        share: f64,
+        topology: &Topology,
+        problems: &mut Problems,
+    ) -> Option<Fault> {
+        for (key, span) in [
+            ("duration", raw.duration.as_ref().map(|d| d.span())),
+            ("kind", raw.kind.as_ref().map(|k| k.span())),
+        ] {
+            if let Some(span) = span {
+                let message = format!("does not apply to a '{}' fault", action.name());
+                problems.push(self.source.problem_at(span.start, Some(key), message));
+            }
+        }
+        let entries = &topology.entries;
+        let Some(entry) = entries.iter().position(|e| e.id == *raw.target.get_ref()) else {
+            let message = format!(
+                "unknown entry point '{}' in topology '{}'",
+                raw.target.get_ref(),
+                topology.id
+            );
+            let mut problem = self.at(&raw.target, "target", &message);
+            problem.hint = suggestion(raw.target.get_ref(), entries.iter().map(|e| e.id.as_str()));
+            problems.push(problem);
+            return None;
+        };
+        let risk = match raw.risk.as_ref() {
+            None => Risk::High,
+            Some(text) => match text.get_ref().as_str() {
+                "high" => Risk::High,
+                "low" => Risk::Low,
+                "false-positive" => Risk::FalsePositive,
+                other => {
+                    let message =
+                        format!("unknown risk '{other}'; expected high, low or false-positive");
+                    problems.push(self.at(text, "risk", &message));
+                    return None;
+                }
+            },
+        };
+        if topology.dns.is_none() {
+            let message = format!("topology '{}' has no [dns] table for this", topology.id);
+            problems.push(self.at(&raw.action, "action", &message));
+            return None;
+        }
+        let forged = action == Action::ForgedSubdomain;
+        let attack = Some(Attack::Hijack { entry, share, risk, forged });
+        Some(Fault { at, action, target: entries[entry].site, duration: None, attack })
     }
 
     fn target(
@@ -693,8 +897,10 @@ impl DrillFile {
 }
 
 fn parse_cause(text: &str, topology: &Topology) -> Option<Cause> {
-    if text == "restore" {
-        return Some(Cause::Restore);
+    match text {
+        "restore" => return Some(Cause::Restore),
+        "mitigation" => return Some(Cause::Mitigation),
+        _ => {}
     }
     let (kind, id) = text.split_once(':')?;
     match kind {

@@ -22,9 +22,9 @@ use std::cell::Cell;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
-use rand::Rng;
+use rand::{Rng, RngExt};
 
-use crate::drill::{Action, Cause, Drill};
+use crate::drill::{Action, Attack, Cause, Drill, Risk};
 use crate::topology::{
     ElementId, EntryId, GroupId, MechanismId, MechanismKind, Ref, Role, RunbookId, Step, Topology,
 };
@@ -72,6 +72,20 @@ pub enum Happening {
     /// Started after every business had failed for the runbook's escalation delay.
     RunbookEscalated {
         runbook: RunbookId,
+    },
+    /// A DDoS attack's kind recognised by the manual's rules (Q2).
+    AttackRecognised {
+        site: ElementId,
+    },
+    /// A DDoS attack mitigated (anti-DDoS appliance, configuration) or over.
+    AttackOver {
+        site: ElementId,
+        mitigated: bool,
+    },
+    /// A step of the DNS-hijack procedure (Appendix 1) for an entry point's users.
+    Hijack {
+        entry: EntryId,
+        step: HijackStep,
     },
     RunbookStep {
         runbook: RunbookId,
@@ -121,6 +135,21 @@ impl Happening {
             ),
             Self::EntryBack { entry } => {
                 format!("users back at entry point {}", topology.entries[entry].id)
+            }
+            Self::AttackRecognised { site } => {
+                format!(
+                    "DDoS on {} recognised by the manual's rules (Q2)",
+                    topology.elements[site].id
+                )
+            }
+            Self::AttackOver { site, mitigated: true } => {
+                format!("DDoS on {} mitigated", topology.elements[site].id)
+            }
+            Self::AttackOver { site, mitigated: false } => {
+                format!("DDoS on {} stops", topology.elements[site].id)
+            }
+            Self::Hijack { entry, step } => {
+                format!("DNS hijack of {} users: {}", topology.entries[entry].id, step.describe())
             }
             Self::RunbookEscalated { runbook } => {
                 let book = &topology.runbooks[runbook];
@@ -234,6 +263,59 @@ enum Event {
         runbook: RunbookId,
         epoch: u32,
     },
+    /// A step of a DDoS defense ends: recognised, then mitigated; or the attack stops.
+    Attack {
+        site: ElementId,
+        step: AttackStep,
+        epoch: u32,
+    },
+    /// A step of the DNS-hijack procedure for an entry point ends.
+    Hijack {
+        entry: EntryId,
+        step: HijackStep,
+        epoch: u32,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AttackStep {
+    Recognised,
+    Mitigated,
+    Stops,
+}
+
+/// The steps of the DNS-hijack procedure of Appendix 1 (and Q9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HijackStep {
+    /// Users behind a poisoned resolver are sent to a hacker page (or, for a false
+    /// positive, the monitor is about to raise a false alarm).
+    Started,
+    /// The domain monitor alerts (or, for a forged sub-domain, complaints pile up).
+    Detected,
+    /// Verified by hand: a false positive is closed here.
+    Verified,
+    /// Closed as a false positive: nobody was affected.
+    FalsePositive,
+    /// The ISP purged its cache, after a ticket (15 min for high risk, 3 h for low).
+    Purged,
+    /// A check after the purge found the cache still poisoned: another round.
+    StillPoisoned,
+    /// A check after the purge found it clean: users are back.
+    Cleaned,
+}
+
+impl HijackStep {
+    fn describe(self) -> &'static str {
+        match self {
+            HijackStep::Started => "a resolver is poisoned (or the monitor misreads one)",
+            HijackStep::Detected => "detected",
+            HijackStep::Verified => "verified by hand, ticket opened with the ISP",
+            HijackStep::FalsePositive => "closed as a false positive",
+            HijackStep::Purged => "the ISP purged its DNS cache",
+            HijackStep::StillPoisoned => "still poisoned at the check: another round",
+            HijackStep::Cleaned => "verified clean",
+        }
+    }
 }
 
 struct Scheduled {
@@ -370,6 +452,12 @@ struct Simulation<'a, R: ?Sized> {
     runbooks: Vec<RunbookState>,
     /// Every business is failing entirely.
     total_outage: bool,
+    /// Share of each site's web requests a DDoS makes fail, by element (0 elsewhere).
+    attacked: Vec<f64>,
+    attack_epochs: Vec<u32>,
+    /// Share of each entry point's users sent elsewhere by a DNS hijack.
+    hijacked: Vec<f64>,
+    hijack_epochs: Vec<u32>,
     /// Bumped when a total outage begins or ends, to cancel pending escalations.
     escalation_epoch: u32,
     shares: Vec<f64>,
@@ -415,6 +503,10 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             from_memo: vec![Cell::new(f64::NAN); topology.flows.len() * (topology.sites.len() + 1)],
             runbooks: vec![RunbookState::default(); topology.runbooks.len()],
             total_outage: false,
+            attacked: vec![0.0; n],
+            attack_epochs: vec![0; n],
+            hijacked: vec![0.0; topology.entries.len()],
+            hijack_epochs: vec![0; topology.entries.len()],
             escalation_epoch: 0,
             shares: vec![f64::NAN; topology.flows.len()],
             timelines: vec![Vec::new(); topology.flows.len()],
@@ -494,11 +586,25 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             Event::EntryDown { entry, epoch } => self.entry_down(entry, epoch),
             Event::RunbookStep { runbook, step, epoch } => self.runbook_step(runbook, step, epoch),
             Event::Escalate { runbook, epoch } => self.escalate(runbook, epoch),
+            Event::Attack { site, step, epoch } => self.attack_step(site, step, epoch),
+            Event::Hijack { entry, step, epoch } => self.hijack_step(entry, step, epoch),
         }
     }
 
     fn fault(&mut self, i: usize) -> Option<Cause> {
         let fault = &self.drill.faults[i];
+        if let Some(attack) = fault.attack {
+            match attack {
+                Attack::Hijack { entry, .. } => {
+                    self.note(Happening::Hijack { entry, step: HijackStep::Started })
+                }
+                Attack::Ddos { .. } => {
+                    self.note(Happening::Fault { action: fault.action, target: fault.target })
+                }
+            }
+            self.start_attack(fault.target, attack, fault.duration);
+            return None;
+        }
         let (action, target, duration) = (fault.action, fault.target, fault.duration);
         self.failed[target] = action.takes_down();
         self.fault_epochs[target] += 1;
@@ -780,6 +886,126 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         }
     }
 
+    /// A security incident begins: a DDoS fails a share of a site's web requests until
+    /// it is recognised and mitigated (or stops); a hijack sets off Appendix 1.
+    fn start_attack(&mut self, target: ElementId, attack: Attack, duration: Option<f64>) {
+        self.dirty.shares = true;
+        match attack {
+            Attack::Ddos { kind, share } => {
+                self.attacked[target] = self.attacked[target].max(share);
+                self.attack_epochs[target] += 1;
+                let epoch = self.attack_epochs[target];
+                let defense = self.topology.defenses.iter().find(|d| d.kind == kind);
+                if let Some(defense) = defense {
+                    let delay = defense.recognise.sample(self.rng);
+                    self.schedule(
+                        delay,
+                        Event::Attack { site: target, step: AttackStep::Recognised, epoch },
+                    );
+                }
+                if let Some(duration) = duration {
+                    self.schedule(
+                        duration,
+                        Event::Attack { site: target, step: AttackStep::Stops, epoch },
+                    );
+                }
+            }
+            Attack::Hijack { entry, share, risk, forged } => {
+                if risk != Risk::FalsePositive {
+                    self.hijacked[entry] = self.hijacked[entry].max(share);
+                }
+                self.hijack_epochs[entry] += 1;
+                let epoch = self.hijack_epochs[entry];
+                let Some(dns) = &self.topology.dns else { return };
+                let delay = if forged {
+                    dns.complaints.sample(self.rng)
+                } else {
+                    dns.monitor.sample(self.rng)
+                };
+                self.schedule(delay, Event::Hijack { entry, step: HijackStep::Detected, epoch });
+            }
+        }
+    }
+
+    fn attack_step(&mut self, site: ElementId, step: AttackStep, epoch: u32) -> Option<Cause> {
+        if self.attack_epochs[site] != epoch || self.attacked[site] == 0.0 {
+            return None;
+        }
+        self.mark_detected();
+        match step {
+            AttackStep::Recognised => {
+                self.note(Happening::AttackRecognised { site });
+                let kind = self.drill.faults.iter().find_map(|f| match f.attack {
+                    Some(Attack::Ddos { kind, .. }) if f.target == site => Some(kind),
+                    _ => None,
+                });
+                let defense = self.topology.defenses.iter().find(|d| Some(d.kind) == kind);
+                if let Some(defense) = defense {
+                    let delay = defense.mitigate.sample(self.rng);
+                    self.schedule(
+                        delay,
+                        Event::Attack { site, step: AttackStep::Mitigated, epoch },
+                    );
+                }
+                None
+            }
+            AttackStep::Mitigated | AttackStep::Stops => {
+                self.attacked[site] = 0.0;
+                self.attack_epochs[site] += 1;
+                self.dirty.shares = true;
+                let mitigated = step == AttackStep::Mitigated;
+                self.note(Happening::AttackOver { site, mitigated });
+                Some(if mitigated { Cause::Mitigation } else { Cause::Restore })
+            }
+        }
+    }
+
+    /// The loop of Appendix 1: detect, verify (a false positive is closed), ticket to
+    /// the ISP, purge, check, and again until clean.
+    fn hijack_step(&mut self, entry: EntryId, step: HijackStep, epoch: u32) -> Option<Cause> {
+        if self.hijack_epochs[entry] != epoch {
+            return None;
+        }
+        let Some(dns) = &self.topology.dns else { return None };
+        let attack = self.drill.faults.iter().find_map(|f| match f.attack {
+            Some(Attack::Hijack { entry: e, risk, .. }) if e == entry => Some(risk),
+            _ => None,
+        });
+        let risk = attack.unwrap_or(Risk::High);
+        self.mark_detected();
+        self.note(Happening::Hijack { entry, step });
+        let next = |step| Event::Hijack { entry, step, epoch };
+        match step {
+            HijackStep::Detected => {
+                let delay = dns.verify.sample(self.rng);
+                let outcome = if risk == Risk::FalsePositive {
+                    HijackStep::FalsePositive
+                } else {
+                    HijackStep::Verified
+                };
+                self.schedule(delay, next(outcome));
+            }
+            HijackStep::Verified | HijackStep::StillPoisoned => {
+                let isp = if risk == Risk::Low { &dns.isp_low } else { &dns.isp_high };
+                let delay = isp.sample(self.rng);
+                self.schedule(delay, next(HijackStep::Purged));
+            }
+            HijackStep::Purged => {
+                let delay = dns.recheck.sample(self.rng);
+                let still = self.rng.random::<f64>() < dns.still_poisoned;
+                let outcome = if still { HijackStep::StillPoisoned } else { HijackStep::Cleaned };
+                self.schedule(delay, next(outcome));
+            }
+            HijackStep::Cleaned => {
+                self.hijacked[entry] = 0.0;
+                self.dirty.shares = true;
+                return Some(Cause::Mitigation);
+            }
+            HijackStep::FalsePositive | HijackStep::Started => {}
+        }
+        None
+    }
+
     /// Starts a runbook whose escalation delay has passed, if the outage is still total.
     fn escalate(&mut self, runbook: RunbookId, epoch: u32) -> Option<Cause> {
         let state = self.runbooks[runbook];
@@ -992,7 +1218,8 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         let flow = &self.topology.flows[f];
         let access_ok = match (flow.access, entry_site) {
             (Some(access), Some(site)) => {
-                1.0 - self.step_failing(Step { service: access, role: Role::Write }, site)
+                let step = Step { service: access, role: Role::Write };
+                (1.0 - self.step_failing(step, site)) * (1.0 - self.attacked[site])
             }
             _ => 1.0,
         };
@@ -1077,6 +1304,10 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         let at = |entry: EntryId| self.site_map[self.topology.entries[entry].site];
         let mut failing = 0.0;
         for &(entry, share) in &flow.entries {
+            // Hijacked users never reach any entry point of ours
+            let hijacked = self.hijacked[entry];
+            failing += share * hijacked;
+            let share = share * (1.0 - hijacked);
             if self.stays(entry) {
                 failing += share * self.flow_failing_from(f, Some(at(entry)));
                 continue;

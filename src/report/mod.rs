@@ -428,12 +428,24 @@ fn faults(topology: &Topology, drill: &Drill) -> Vec<FaultInfo> {
     drill
         .faults
         .iter()
-        .map(|f| FaultInfo {
-            at_s: f.at,
-            action: f.action.name().to_owned(),
-            target: topology.elements[f.target].id.clone(),
-            target_name: topology.elements[f.target].name.clone(),
-            duration_s: f.duration,
+        .map(|f| {
+            let (target, target_name) = match f.attack {
+                Some(crate::drill::Attack::Hijack { entry, .. }) => {
+                    let entry = &topology.entries[entry];
+                    (entry.id.clone(), entry.name.clone())
+                }
+                _ => {
+                    let element = &topology.elements[f.target];
+                    (element.id.clone(), element.name.clone())
+                }
+            };
+            FaultInfo {
+                at_s: f.at,
+                action: f.action.name().to_owned(),
+                target,
+                target_name,
+                duration_s: f.duration,
+            }
         })
         .collect()
 }

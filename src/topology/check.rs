@@ -281,6 +281,8 @@ impl<'a> Checker<'a> {
         let entries = self.entries(&raw.entry, &mechanisms);
         let flows = self.flows(&raw.flow, &services, &layers, &mechanisms);
         let runbooks = self.runbooks(&raw.runbook, &elements);
+        let defenses = raw.defense.iter().filter_map(|d| self.defense(d)).collect();
+        let dns = raw.dns.as_ref().map(|d| self.dns(d));
 
         // The dependency graph and its order; sites numbered for dense lookups
         let (graph, element_order, group_order) = self.graph(&elements, &groups);
@@ -312,6 +314,8 @@ impl<'a> Checker<'a> {
             entries,
             flows,
             runbooks,
+            defenses,
+            dns,
             graph,
             element_order,
             group_order,
@@ -850,6 +854,40 @@ impl<'a> Checker<'a> {
                     self.report(site.span(), "primary_site", message, None);
                 }
             }
+        }
+    }
+
+    fn defense(&mut self, raw: &RawDefense) -> Option<Defense> {
+        let Some(kind) = DdosKind::parse(raw.kind.get_ref()) else {
+            let hint = suggestion(raw.kind.get_ref(), DdosKind::NAMES)
+                .or(Some(format!("expected one of {}", DdosKind::NAMES.join(", "))));
+            let message = format!("unknown kind of DDoS '{}'", raw.kind.get_ref());
+            self.report(raw.kind.span(), "kind", message, hint);
+            return None;
+        };
+        Some(Defense {
+            kind,
+            recognise: self.distribution(&raw.recognise, "recognise"),
+            mitigate: self.distribution(&raw.mitigate, "mitigate"),
+            source: raw.source.clone(),
+        })
+    }
+
+    fn dns(&mut self, raw: &RawDns) -> Dns {
+        let chance = *raw.still_poisoned.get_ref();
+        if !(0.0..1.0).contains(&chance) {
+            let message = format!("{chance} is not a chance from 0 up to (not including) 1");
+            self.report(raw.still_poisoned.span(), "still_poisoned", message, None);
+        }
+        Dns {
+            monitor: self.distribution(&raw.monitor, "monitor"),
+            complaints: self.distribution(&raw.complaints, "complaints"),
+            verify: self.distribution(&raw.verify, "verify"),
+            isp_high: self.distribution(&raw.isp_high, "isp_high"),
+            isp_low: self.distribution(&raw.isp_low, "isp_low"),
+            recheck: self.distribution(&raw.recheck, "recheck"),
+            still_poisoned: chance.clamp(0.0, 0.99),
+            source: raw.source.clone(),
         }
     }
 

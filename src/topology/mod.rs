@@ -63,6 +63,10 @@ pub struct Topology {
     pub entries: Vec<Entry>,
     pub flows: Vec<Flow>,
     pub runbooks: Vec<Runbook>,
+    /// Recognising and mitigating each kind of DDoS, when the topology says.
+    pub defenses: Vec<Defense>,
+    /// The DNS-hijack procedure, when the topology says.
+    pub dns: Option<Dns>,
     /// Dependency graph: an edge goes from a node to a node it depends on.
     pub graph: DiGraph<Node, ()>,
     /// Elements ordered so that each comes after everything it needs.
@@ -314,6 +318,59 @@ pub struct Runbook {
     pub from: ElementId,
     pub to: ElementId,
     pub steps: Vec<RunbookStep>,
+}
+
+/// The kinds of DDoS of the manual's triage (Q2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DdosKind {
+    SynFlood,
+    ConnectionExhaustion,
+    BandwidthConsumption,
+}
+
+impl DdosKind {
+    pub const NAMES: [&'static str; 3] =
+        ["syn-flood", "connection-exhaustion", "bandwidth-consumption"];
+
+    pub fn parse(text: &str) -> Option<DdosKind> {
+        Some(match text {
+            "syn-flood" => DdosKind::SynFlood,
+            "connection-exhaustion" => DdosKind::ConnectionExhaustion,
+            "bandwidth-consumption" => DdosKind::BandwidthConsumption,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DdosKind::SynFlood => "syn-flood",
+            DdosKind::ConnectionExhaustion => "connection-exhaustion",
+            DdosKind::BandwidthConsumption => "bandwidth-consumption",
+        }
+    }
+}
+
+/// How the team recognises one kind of DDoS and mitigates it \[seconds\].
+#[derive(Debug, Clone)]
+pub struct Defense {
+    pub kind: DdosKind,
+    pub recognise: Distribution,
+    pub mitigate: Distribution,
+    pub source: String,
+}
+
+/// The DNS-hijack procedure (Appendix 1, Q9) as delays \[seconds\].
+#[derive(Debug, Clone)]
+pub struct Dns {
+    pub monitor: Distribution,
+    pub complaints: Distribution,
+    pub verify: Distribution,
+    pub isp_high: Distribution,
+    pub isp_low: Distribution,
+    pub recheck: Distribution,
+    /// Chance (0-1) that a check after a purge finds the cache still poisoned.
+    pub still_poisoned: f64,
+    pub source: String,
 }
 
 #[derive(Debug, Clone)]

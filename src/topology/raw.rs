@@ -45,6 +45,49 @@ pub struct RawTopology {
     pub flow: Vec<RawFlow>,
     #[serde(default)]
     pub runbook: Vec<RawRunbook>,
+    /// How the team recognises and mitigates each kind of DDoS (Q2).
+    #[serde(default)]
+    pub defense: Vec<RawDefense>,
+    /// How a DNS hijack is detected and cleaned up (Appendix 1, Q9).
+    pub dns: Option<RawDns>,
+}
+
+/// Recognising and mitigating one kind of DDoS attack on a web access site.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Defense")]
+pub struct RawDefense {
+    /// syn-flood, connection-exhaustion or bandwidth-consumption
+    #[schemars(with = "String")]
+    pub kind: Text,
+    /// From the start of the attack to its kind recognised by the manual's rules.
+    pub recognise: RawDistribution,
+    /// From recognition to the attack mitigated (anti-DDoS appliance, configuration).
+    pub mitigate: RawDistribution,
+    pub source: String,
+}
+
+/// The DNS-hijack procedure of Appendix 1 and Q9, as delays.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Dns")]
+pub struct RawDns {
+    /// From the hijack to the domain monitor's alert.
+    pub monitor: RawDistribution,
+    /// From a forged sub-domain (Q9) to enough user complaints to act on.
+    pub complaints: RawDistribution,
+    /// Manual verification by the security platform or NOC (hosts-file override).
+    pub verify: RawDistribution,
+    /// The ISP's purge of the poisoned cache, high risk (first-tier city).
+    pub isp_high: RawDistribution,
+    /// The ISP's purge of the poisoned cache, low risk (third-tier city).
+    pub isp_low: RawDistribution,
+    /// The NOC's check after a purge.
+    pub recheck: RawDistribution,
+    /// Chance (0-1) that a check finds the cache still poisoned, and the loop goes on.
+    #[schemars(with = "f64")]
+    pub still_poisoned: Spanned<f64>,
+    pub source: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
