@@ -7,7 +7,7 @@ pub const TOPOLOGY: (&str, &str) =
     ("topologies/tenpay.toml", include_str!("../topologies/tenpay.toml"));
 
 /// Label and text of every bundled drill, in the manual's order: D1-D7, N1-N3, A1-A11,
-/// E1-E5.
+/// E1-E5, then the security incidents S1-S3 (DDoS) and H1-H4 (DNS hijack).
 pub const DRILLS: &[(&str, &str)] = &[
     ("drills/d1-xian-external-down.toml", include_str!("../drills/d1-xian-external-down.toml")),
     (
@@ -65,6 +65,22 @@ pub const DRILLS: &[(&str, &str)] = &[
         include_str!("../drills/e4-accounting-db-primary-down.toml"),
     ),
     ("drills/e5-db-replica-removed.toml", include_str!("../drills/e5-db-replica-removed.toml")),
+    ("drills/s1-syn-flood.toml", include_str!("../drills/s1-syn-flood.toml")),
+    (
+        "drills/s2-connection-exhaustion.toml",
+        include_str!("../drills/s2-connection-exhaustion.toml"),
+    ),
+    (
+        "drills/s3-bandwidth-consumption.toml",
+        include_str!("../drills/s3-bandwidth-consumption.toml"),
+    ),
+    ("drills/h1-dns-hijack-high-risk.toml", include_str!("../drills/h1-dns-hijack-high-risk.toml")),
+    ("drills/h2-dns-hijack-low-risk.toml", include_str!("../drills/h2-dns-hijack-low-risk.toml")),
+    (
+        "drills/h3-dns-hijack-false-positive.toml",
+        include_str!("../drills/h3-dns-hijack-false-positive.toml"),
+    ),
+    ("drills/h4-forged-subdomain.toml", include_str!("../drills/h4-forged-subdomain.toml")),
 ];
 
 #[cfg(test)]

@@ -7,11 +7,14 @@ use crate::timing::human;
 
 fn percent(share: f64) -> String {
     let pct = share * 100.0;
-    if pct == 0.0 || pct >= 10.0 || (pct - pct.round()).abs() < 1e-9 {
-        format!("{pct:.0} %")
-    } else {
-        format!("{pct:.1} %")
+    let whole = pct == 0.0 || (pct - pct.round()).abs() < 1e-9;
+    // One decimal where rounding would hide a difference from 0 % or 100 %
+    let near_ends = !(0.5..=99.5).contains(&pct);
+    if whole || (pct >= 10.0 && !near_ends) {
+        return format!("{pct:.0} %");
     }
+    let one = format!("{pct:.1}");
+    if one == "100.0" || one == "0.0" { format!("{pct:.2} %") } else { format!("{one} %") }
 }
 
 /// A recovery time, or "not recovered" for runs cut off at the horizon.

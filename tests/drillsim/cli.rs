@@ -23,9 +23,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_drillsim");
 /// The repository root, where the bundled drills and topology live.
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
 
-/// The bundled drills in the manual's order (D1-D7, N1-N3, A1-A11, E1-E5): id and file
-/// under `drills/`.
-const BUNDLED: [(&str, &str); 26] = [
+/// The bundled drills in the manual's order (D1-D7, N1-N3, A1-A11, E1-E5, then the
+/// security incidents S1-S3 and H1-H4): id and file under `drills/`.
+const BUNDLED: [(&str, &str); 33] = [
     ("D1", "d1-xian-external-down.toml"),
     ("D2", "d2-xian-shahe-internal-down.toml"),
     ("D3", "d3-shahe-external-down.toml"),
@@ -52,6 +52,13 @@ const BUNDLED: [(&str, &str); 26] = [
     ("E3", "e3-application-servers-down.toml"),
     ("E4", "e4-accounting-db-primary-down.toml"),
     ("E5", "e5-db-replica-removed.toml"),
+    ("S1", "s1-syn-flood.toml"),
+    ("S2", "s2-connection-exhaustion.toml"),
+    ("S3", "s3-bandwidth-consumption.toml"),
+    ("H1", "h1-dns-hijack-high-risk.toml"),
+    ("H2", "h2-dns-hijack-low-risk.toml"),
+    ("H3", "h3-dns-hijack-false-positive.toml"),
+    ("H4", "h4-forged-subdomain.toml"),
 ];
 
 /// The files `run` writes for each drill.
@@ -1095,4 +1102,61 @@ fn committed_schemas_match_the_file_formats() {
                 .starts_with("#:schema ../schemas/drill.schema.json")
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Security incidents as drills
+// ---------------------------------------------------------------------------------------
+
+/// Each bundled security drill runs and reports impact, grade and response timeline:
+/// the DDoS drills are ended by the mitigation (S1, S2) or by DNS failover (S3), the
+/// hijacks by the Appendix 1 loop, and the false positive touches nobody.
+#[test]
+fn security_drills_are_simulated_graded_and_reported() {
+    let sandbox = Sandbox::new();
+    let ids = ["S1", "S2", "S3", "H1", "H2", "H3", "H4"];
+    let mut args =
+        vec!["run".to_owned(), "--out".into(), "out".into(), "--runs".into(), "300".into()];
+    args.extend(ids.iter().map(|id| bundled_drill(id)));
+    let output = sandbox.drillsim(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    output.assert_code(0);
+    let report = |id: &str| -> Value {
+        let text = std::fs::read_to_string(sandbox.path(&format!("out/{id}/report.json"))).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    for id in ["S1", "S2", "H1", "H2", "H4"] {
+        let r = report(id);
+        assert_eq!(r["recovered_by"][0]["cause"], "mitigation", "{id}");
+        assert!(r["businesses"]["payment"]["peak_impact"]["p95"].as_f64().unwrap() > 0.0, "{id}");
+        assert!(r["response"]["timeline"].is_object(), "{id}");
+    }
+    assert_eq!(report("S3")["recovered_by"][0]["cause"], "mechanism:dns-gslb");
+    assert_eq!(report("H3")["businesses"]["payment"]["peak_impact"]["p95"], 0.0);
+    // The low-risk hijack waits for an ISP with 3 hours to respond: it lasts longer
+    let duration = |id: &str| report(id)["recovery_time_s"]["p50"].as_f64().unwrap();
+    assert!(duration("H2") > duration("H1"));
+}
+
+/// A DDoS needs a kind the topology defends, a hijack needs an entry point and a known
+/// risk; attack keys on an ordinary fault are refused.
+#[test]
+fn security_faults_are_checked() {
+    let sandbox = Sandbox::new();
+    let text = "[drill]\nid = \"X\"\ntitle = \"t\"\nclause = \"c\"\nanswer = \"a\"\n\n\
+                [[fault]]\nat = \"0s\"\naction = \"ddos\"\ntarget = \"shahe\"\nkind = \"syn-flod\"\nshare = 0.5\n\n\
+                [[fault]]\nat = \"0s\"\naction = \"dns-hijack\"\ntarget = \"shenzen-telecom\"\nshare = 0.5\n\n\
+                [[fault]]\nat = \"0s\"\naction = \"dns-hijack\"\ntarget = \"xian\"\nshare = 1.5\nrisk = \"medium\"\n\n\
+                [[fault]]\nat = \"0s\"\naction = \"fail\"\ntarget = \"shahe-fw-main\"\nshare = 0.5\n";
+    sandbox.write("bad.toml", text);
+    let output = sandbox.drillsim(&["run", "bad.toml", "--out", "out", "--runs", "5"]);
+    output.assert_code(2);
+    for expected in [
+        "did you mean 'syn-flood'?",
+        "did you mean 'shenzhen-telecom'?",
+        "1.5 is not a share",
+        "does not apply to a 'fail' fault",
+    ] {
+        assert!(output.stderr.contains(expected), "stderr should say {expected:?}");
+    }
+    assert!(!sandbox.path("out").exists());
 }

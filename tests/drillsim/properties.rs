@@ -465,3 +465,41 @@ fn close_to_exact(q: &Quantiles, values: &mut [f64]) -> Result<(), TestCaseError
     prop_assert_eq!(q.max, values.last().copied().unwrap_or(0.0));
     Ok(())
 }
+
+/// A drill of one attack on the reference topology: a DDoS on Shahe's web access, or a
+/// hijack of the Shenzhen China Telecom users, of the given share.
+fn attack_drill(hijack: bool, share: f64) -> Drill {
+    let fault = if hijack {
+        format!("action = \"dns-hijack\"\ntarget = \"shenzhen-telecom\"\nshare = {share}\n")
+    } else {
+        format!("action = \"ddos\"\ntarget = \"shahe\"\nkind = \"syn-flood\"\nshare = {share}\n")
+    };
+    let text = format!(
+        "[drill]\nid = \"attack\"\ntitle = \"t\"\nclause = \"c\"\nanswer = \"a\"\n\n\
+         [[fault]]\nat = \"0s\"\n{fault}"
+    );
+    bind(&text, reference())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Raising an attack's share never lowers the failing share of any business at its
+    /// peak or right after the attack starts: the same seed draws the same delays.
+    #[test]
+    fn a_larger_attack_never_fails_fewer_requests(
+        hijack in any::<bool>(),
+        low in 0.01f64..=1.0,
+        more in 0.0f64..=1.0,
+        seed in 0u64..1000,
+    ) {
+        let high = low + (1.0 - low) * more;
+        let (small, large) = (run(reference(), &attack_drill(hijack, low), seed), run(reference(), &attack_drill(hijack, high), seed));
+        for (a, b) in small.timelines.iter().zip(&large.timelines) {
+            let peak = |t: &Vec<(f64, f64)>| t.iter().map(|p| p.1).fold(0.0, f64::max);
+            prop_assert!(peak(b) + 1e-12 >= peak(a), "peak {} with share {}, {} with share {}", peak(a), low, peak(b), high);
+            let first = |t: &Vec<(f64, f64)>| t.first().map_or(0.0, |p| p.1);
+            prop_assert!(first(b) + 1e-12 >= first(a));
+        }
+    }
+}
