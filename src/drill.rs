@@ -544,22 +544,25 @@ impl DrillFile {
         problems: &mut Problems,
     ) -> Option<Fault> {
         let share = match &raw.share {
-            Some(s) if *s.get_ref() > 0.0 && *s.get_ref() <= 1.0 => *s.get_ref(),
+            Some(s) if *s.get_ref() > 0.0 && *s.get_ref() <= 1.0 => Some(*s.get_ref()),
             Some(s) => {
                 let message = format!("{} is not a share above 0, up to 1", s.get_ref());
                 problems.push(self.source.problem_at(s.span().start, Some("share"), message));
-                return None;
+                None
             }
             None => {
                 let message = format!("a '{}' fault needs 'share' (ratio 0-1)", action.name());
                 problems.push(self.at(&raw.action, "share", &message));
-                return None;
+                None
             }
         };
-        if action == Action::Ddos {
-            return self.ddos(raw, at, share, topology, problems);
-        }
-        self.hijack(raw, at, action, share, topology, problems)
+        // The rest is checked even when the share is wrong, so that every problem shows
+        let fault = if action == Action::Ddos {
+            self.ddos(raw, at, share.unwrap_or(1.0), topology, problems)
+        } else {
+            self.hijack(raw, at, action, share.unwrap_or(1.0), topology, problems)
+        };
+        share.and(fault)
     }
 
     fn ddos(
@@ -574,7 +577,7 @@ impl DrillFile {
         if let Some(risk) = &raw.risk {
             problems.push(self.at(risk, "risk", "does not apply to a 'ddos' fault"));
         }
-        let target = self.target(&raw.target, Action::Ddos, topology, problems)?;
+        let target = self.target(&raw.target, Action::Ddos, topology, problems);
         let Some(kind_text) = &raw.kind else {
             let message = "a 'ddos' fault needs 'kind': syn-flood, connection-exhaustion or \
                            bandwidth-consumption";
@@ -596,7 +599,7 @@ impl DrillFile {
             return None;
         }
         let attack = Some(Attack::Ddos { kind, share });
-        Some(Fault { at, action: Action::Ddos, target, duration, attack })
+        Some(Fault { at, action: Action::Ddos, target: target?, duration, attack })
     }
 
     fn hijack(
@@ -618,7 +621,8 @@ impl DrillFile {
             }
         }
         let entries = &topology.entries;
-        let Some(entry) = entries.iter().position(|e| e.id == *raw.target.get_ref()) else {
+        let entry = entries.iter().position(|e| e.id == *raw.target.get_ref());
+        if entry.is_none() {
             let message = format!(
                 "unknown entry point '{}' in topology '{}'",
                 raw.target.get_ref(),
@@ -627,10 +631,17 @@ impl DrillFile {
             let mut problem = self.at(&raw.target, "target", &message);
             problem.hint = suggestion(raw.target.get_ref(), entries.iter().map(|e| e.id.as_str()));
             problems.push(problem);
-            return None;
-        };
+        }
         let risk = match raw.risk.as_ref() {
-            None => Risk::High,
+            None => {
+                let message = format!(
+                    "a '{}' fault needs 'risk': high (first-tier city, ISP within 15 minutes), \
+                     low (third-tier city, within 3 hours) or false-positive",
+                    action.name()
+                );
+                problems.push(self.at(&raw.action, "risk", &message));
+                return None;
+            }
             Some(text) => match text.get_ref().as_str() {
                 "high" => Risk::High,
                 "low" => Risk::Low,
@@ -649,6 +660,7 @@ impl DrillFile {
             return None;
         }
         let forged = action == Action::ForgedSubdomain;
+        let entry = entry?;
         let attack = Some(Attack::Hijack { entry, share, risk, forged });
         Some(Fault { at, action, target: entries[entry].site, duration: None, attack })
     }

@@ -26,7 +26,8 @@ use rand::{Rng, RngExt};
 
 use crate::drill::{Action, Attack, Cause, Drill, Risk};
 use crate::topology::{
-    ElementId, EntryId, GroupId, MechanismId, MechanismKind, Ref, Role, RunbookId, Step, Topology,
+    DdosKind, ElementId, EntryId, GroupId, MechanismId, MechanismKind, Ref, Role, RunbookId, Step,
+    Topology,
 };
 
 /// Share changes smaller than this are treated as no change (ratio).
@@ -76,6 +77,7 @@ pub enum Happening {
     /// A DDoS attack's kind recognised by the manual's rules (Q2).
     AttackRecognised {
         site: ElementId,
+        kind: DdosKind,
     },
     /// A DDoS attack mitigated (anti-DDoS appliance, configuration) or over.
     AttackOver {
@@ -136,12 +138,11 @@ impl Happening {
             Self::EntryBack { entry } => {
                 format!("users back at entry point {}", topology.entries[entry].id)
             }
-            Self::AttackRecognised { site } => {
-                format!(
-                    "DDoS on {} recognised by the manual's rules (Q2)",
-                    topology.elements[site].id
-                )
-            }
+            Self::AttackRecognised { site, kind } => format!(
+                "{} DDoS on {} recognised by the manual's rules (Q2)",
+                kind.name(),
+                topology.elements[site].id
+            ),
             Self::AttackOver { site, mitigated: true } => {
                 format!("DDoS on {} mitigated", topology.elements[site].id)
             }
@@ -265,13 +266,13 @@ enum Event {
     },
     /// A step of a DDoS defense ends: recognised, then mitigated; or the attack stops.
     Attack {
-        site: ElementId,
+        fault: usize,
         step: AttackStep,
         epoch: u32,
     },
-    /// A step of the DNS-hijack procedure for an entry point ends.
+    /// A step of the DNS-hijack procedure of a fault ends.
     Hijack {
-        entry: EntryId,
+        fault: usize,
         step: HijackStep,
         epoch: u32,
     },
@@ -452,12 +453,13 @@ struct Simulation<'a, R: ?Sized> {
     runbooks: Vec<RunbookState>,
     /// Every business is failing entirely.
     total_outage: bool,
-    /// Share of each site's web requests a DDoS makes fail, by element (0 elsewhere).
-    attacked: Vec<f64>,
+    /// Share each attack fault (by index) still fails: 0 once over or mitigated.
+    active: Vec<f64>,
     attack_epochs: Vec<u32>,
-    /// Share of each entry point's users sent elsewhere by a DNS hijack.
+    /// Share of each site's web requests DDoS attacks make fail, by element.
+    attacked: Vec<f64>,
+    /// Share of each entry point's users sent elsewhere by DNS hijacks.
     hijacked: Vec<f64>,
-    hijack_epochs: Vec<u32>,
     /// Bumped when a total outage begins or ends, to cancel pending escalations.
     escalation_epoch: u32,
     shares: Vec<f64>,
@@ -503,10 +505,10 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             from_memo: vec![Cell::new(f64::NAN); topology.flows.len() * (topology.sites.len() + 1)],
             runbooks: vec![RunbookState::default(); topology.runbooks.len()],
             total_outage: false,
+            active: vec![0.0; drill.faults.len()],
+            attack_epochs: vec![0; drill.faults.len()],
             attacked: vec![0.0; n],
-            attack_epochs: vec![0; n],
             hijacked: vec![0.0; topology.entries.len()],
-            hijack_epochs: vec![0; topology.entries.len()],
             escalation_epoch: 0,
             shares: vec![f64::NAN; topology.flows.len()],
             timelines: vec![Vec::new(); topology.flows.len()],
@@ -586,8 +588,8 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             Event::EntryDown { entry, epoch } => self.entry_down(entry, epoch),
             Event::RunbookStep { runbook, step, epoch } => self.runbook_step(runbook, step, epoch),
             Event::Escalate { runbook, epoch } => self.escalate(runbook, epoch),
-            Event::Attack { site, step, epoch } => self.attack_step(site, step, epoch),
-            Event::Hijack { entry, step, epoch } => self.hijack_step(entry, step, epoch),
+            Event::Attack { fault, step, epoch } => self.attack_step(fault, step, epoch),
+            Event::Hijack { fault, step, epoch } => self.hijack_step(fault, step, epoch),
         }
     }
 
@@ -602,7 +604,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
                     self.note(Happening::Fault { action: fault.action, target: fault.target })
                 }
             }
-            self.start_attack(fault.target, attack, fault.duration);
+            self.start_attack(i, attack, fault.duration);
             return None;
         }
         let (action, target, duration) = (fault.action, fault.target, fault.duration);
@@ -887,72 +889,77 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
     }
 
     /// A security incident begins: a DDoS fails a share of a site's web requests until
-    /// it is recognised and mitigated (or stops); a hijack sets off Appendix 1.
-    fn start_attack(&mut self, target: ElementId, attack: Attack, duration: Option<f64>) {
-        self.dirty.shares = true;
+    /// it is recognised and mitigated (or stops); a hijack sets off Appendix 1. Several
+    /// incidents at one place combine as independent shares, each with its own handling.
+    fn start_attack(&mut self, fault: usize, attack: Attack, duration: Option<f64>) {
+        self.attack_epochs[fault] += 1;
+        let epoch = self.attack_epochs[fault];
         match attack {
             Attack::Ddos { kind, share } => {
-                self.attacked[target] = self.attacked[target].max(share);
-                self.attack_epochs[target] += 1;
-                let epoch = self.attack_epochs[target];
-                let defense = self.topology.defenses.iter().find(|d| d.kind == kind);
-                if let Some(defense) = defense {
+                self.active[fault] = share;
+                if let Some(defense) = self.topology.defenses.iter().find(|d| d.kind == kind) {
                     let delay = defense.recognise.sample(self.rng);
-                    self.schedule(
-                        delay,
-                        Event::Attack { site: target, step: AttackStep::Recognised, epoch },
-                    );
+                    let step = AttackStep::Recognised;
+                    self.schedule(delay, Event::Attack { fault, step, epoch });
                 }
                 if let Some(duration) = duration {
                     self.schedule(
                         duration,
-                        Event::Attack { site: target, step: AttackStep::Stops, epoch },
+                        Event::Attack { fault, step: AttackStep::Stops, epoch },
                     );
                 }
             }
-            Attack::Hijack { entry, share, risk, forged } => {
+            Attack::Hijack { share, risk, forged, .. } => {
                 if risk != Risk::FalsePositive {
-                    self.hijacked[entry] = self.hijacked[entry].max(share);
+                    self.active[fault] = share;
                 }
-                self.hijack_epochs[entry] += 1;
-                let epoch = self.hijack_epochs[entry];
                 let Some(dns) = &self.topology.dns else { return };
-                let delay = if forged {
-                    dns.complaints.sample(self.rng)
-                } else {
-                    dns.monitor.sample(self.rng)
-                };
-                self.schedule(delay, Event::Hijack { entry, step: HijackStep::Detected, epoch });
+                let detect = if forged { &dns.complaints } else { &dns.monitor };
+                let delay = detect.sample(self.rng);
+                self.schedule(delay, Event::Hijack { fault, step: HijackStep::Detected, epoch });
             }
         }
+        self.combine_attacks();
     }
 
-    fn attack_step(&mut self, site: ElementId, step: AttackStep, epoch: u32) -> Option<Cause> {
-        if self.attack_epochs[site] != epoch || self.attacked[site] == 0.0 {
+    /// The failing share at each attacked site and of each hijacked entry point's users:
+    /// the active incidents there combined as independent shares.
+    fn combine_attacks(&mut self) {
+        self.attacked.fill(0.0);
+        self.hijacked.fill(0.0);
+        for (fault, &share) in self.drill.faults.iter().zip(&self.active) {
+            let slot = match fault.attack {
+                Some(Attack::Ddos { .. }) => &mut self.attacked[fault.target],
+                Some(Attack::Hijack { entry, .. }) => &mut self.hijacked[entry],
+                None => continue,
+            };
+            *slot = 1.0 - (1.0 - *slot) * (1.0 - share);
+        }
+        self.dirty.shares = true;
+    }
+
+    fn attack_step(&mut self, fault: usize, step: AttackStep, epoch: u32) -> Option<Cause> {
+        if self.attack_epochs[fault] != epoch || self.active[fault] == 0.0 {
             return None;
         }
+        let site = self.drill.faults[fault].target;
         self.mark_detected();
         match step {
             AttackStep::Recognised => {
-                self.note(Happening::AttackRecognised { site });
-                let kind = self.drill.faults.iter().find_map(|f| match f.attack {
-                    Some(Attack::Ddos { kind, .. }) if f.target == site => Some(kind),
-                    _ => None,
-                });
-                let defense = self.topology.defenses.iter().find(|d| Some(d.kind) == kind);
-                if let Some(defense) = defense {
+                let Some(Attack::Ddos { kind, .. }) = self.drill.faults[fault].attack else {
+                    return None;
+                };
+                self.note(Happening::AttackRecognised { site, kind });
+                if let Some(defense) = self.topology.defenses.iter().find(|d| d.kind == kind) {
                     let delay = defense.mitigate.sample(self.rng);
-                    self.schedule(
-                        delay,
-                        Event::Attack { site, step: AttackStep::Mitigated, epoch },
-                    );
+                    let step = AttackStep::Mitigated;
+                    self.schedule(delay, Event::Attack { fault, step, epoch });
                 }
                 None
             }
             AttackStep::Mitigated | AttackStep::Stops => {
-                self.attacked[site] = 0.0;
-                self.attack_epochs[site] += 1;
-                self.dirty.shares = true;
+                self.active[fault] = 0.0;
+                self.combine_attacks();
                 let mitigated = step == AttackStep::Mitigated;
                 self.note(Happening::AttackOver { site, mitigated });
                 Some(if mitigated { Cause::Mitigation } else { Cause::Restore })
@@ -961,28 +968,25 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
     }
 
     /// The loop of Appendix 1: detect, verify (a false positive is closed), ticket to
-    /// the ISP, purge, check, and again until clean.
-    fn hijack_step(&mut self, entry: EntryId, step: HijackStep, epoch: u32) -> Option<Cause> {
-        if self.hijack_epochs[entry] != epoch {
+    /// the ISP, purge (users are back once it works), check, and again while the cache
+    /// is still poisoned.
+    fn hijack_step(&mut self, fault: usize, step: HijackStep, epoch: u32) -> Option<Cause> {
+        if self.attack_epochs[fault] != epoch {
             return None;
         }
+        let Some(Attack::Hijack { entry, risk, .. }) = self.drill.faults[fault].attack else {
+            return None;
+        };
         let Some(dns) = &self.topology.dns else { return None };
-        let attack = self.drill.faults.iter().find_map(|f| match f.attack {
-            Some(Attack::Hijack { entry: e, risk, .. }) if e == entry => Some(risk),
-            _ => None,
-        });
-        let risk = attack.unwrap_or(Risk::High);
         self.mark_detected();
         self.note(Happening::Hijack { entry, step });
-        let next = |step| Event::Hijack { entry, step, epoch };
+        let next = |step| Event::Hijack { fault, step, epoch };
         match step {
             HijackStep::Detected => {
                 let delay = dns.verify.sample(self.rng);
-                let outcome = if risk == Risk::FalsePositive {
-                    HijackStep::FalsePositive
-                } else {
-                    HijackStep::Verified
-                };
+                let false_alarm = risk == Risk::FalsePositive;
+                let outcome =
+                    if false_alarm { HijackStep::FalsePositive } else { HijackStep::Verified };
                 self.schedule(delay, next(outcome));
             }
             HijackStep::Verified | HijackStep::StillPoisoned => {
@@ -993,15 +997,16 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             HijackStep::Purged => {
                 let delay = dns.recheck.sample(self.rng);
                 let still = self.rng.random::<f64>() < dns.still_poisoned;
-                let outcome = if still { HijackStep::StillPoisoned } else { HijackStep::Cleaned };
-                self.schedule(delay, next(outcome));
-            }
-            HijackStep::Cleaned => {
-                self.hijacked[entry] = 0.0;
-                self.dirty.shares = true;
+                if still {
+                    self.schedule(delay, next(HijackStep::StillPoisoned));
+                    return None;
+                }
+                self.schedule(delay, next(HijackStep::Cleaned));
+                self.active[fault] = 0.0;
+                self.combine_attacks();
                 return Some(Cause::Mitigation);
             }
-            HijackStep::FalsePositive | HijackStep::Started => {}
+            HijackStep::Cleaned | HijackStep::FalsePositive | HijackStep::Started => {}
         }
         None
     }

@@ -63,9 +63,10 @@ fn header(md: &mut String, r: &Report) {
     let _ = writeln!(md, "\nFaults injected:\n");
     for f in &r.faults {
         let until = f.duration_s.map_or(String::new(), |d| format!(", back after {}", human(d)));
+        let attack = f.attack.as_ref().map_or(String::new(), |a| format!(": {a}"));
         let _ = writeln!(
             md,
-            "- at {}: {} `{}` ({}){until}",
+            "- at {}: {} `{}` ({}){attack}{until}",
             human(f.at_s),
             f.action,
             f.target,

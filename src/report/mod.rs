@@ -91,6 +91,8 @@ pub struct FaultInfo {
     pub target: String,
     pub target_name: String,
     pub duration_s: Option<f64>,
+    /// For a security incident: its kind, share and risk, in words.
+    pub attack: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -439,12 +441,32 @@ fn faults(topology: &Topology, drill: &Drill) -> Vec<FaultInfo> {
                     (element.id.clone(), element.name.clone())
                 }
             };
+            let attack = f.attack.map(|a| match a {
+                crate::drill::Attack::Ddos { kind, share } => {
+                    format!(
+                        "{}, {:.0} % of the site's web requests failing",
+                        kind.name(),
+                        share * 100.0
+                    )
+                }
+                crate::drill::Attack::Hijack { share, risk, forged, .. } => format!(
+                    "{:.0} % of the users, {} risk{}",
+                    share * 100.0,
+                    match risk {
+                        crate::drill::Risk::High => "high",
+                        crate::drill::Risk::Low => "low",
+                        crate::drill::Risk::FalsePositive => "false-positive",
+                    },
+                    if forged { ", forged sub-domain (Q9)" } else { "" }
+                ),
+            });
             FaultInfo {
                 at_s: f.at,
                 action: f.action.name().to_owned(),
                 target,
                 target_name,
                 duration_s: f.duration,
+                attack,
             }
         })
         .collect()
@@ -589,6 +611,30 @@ fn assumptions(topology: &Topology) -> Vec<Assumption> {
         let (dist, source) =
             g.bring_up.as_ref().map(|(d, s)| (d.to_string(), s.clone())).unwrap_or_default();
         list.push(Assumption { name: format!("spare of {}", g.id), value: dist, source });
+    }
+    for d in &topology.defenses {
+        list.push(Assumption {
+            name: format!("defense against {}", d.kind.name()),
+            value: format!("recognised after {}; mitigated after {}", d.recognise, d.mitigate),
+            source: d.source.clone(),
+        });
+    }
+    if let Some(dns) = &topology.dns {
+        list.push(Assumption {
+            name: "DNS hijack procedure (Appendix 1)".into(),
+            value: format!(
+                "monitor {}; complaints {}; verify {}; ISP {} (high risk), {} (low); check {}; \
+                 still poisoned at a check {:.0} %",
+                dns.monitor,
+                dns.complaints,
+                dns.verify,
+                dns.isp_high,
+                dns.isp_low,
+                dns.recheck,
+                dns.still_poisoned * 100.0
+            ),
+            source: dns.source.clone(),
+        });
     }
     for book in &topology.runbooks {
         for step in &book.steps {

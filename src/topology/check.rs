@@ -281,7 +281,14 @@ impl<'a> Checker<'a> {
         let entries = self.entries(&raw.entry, &mechanisms);
         let flows = self.flows(&raw.flow, &services, &layers, &mechanisms);
         let runbooks = self.runbooks(&raw.runbook, &elements);
-        let defenses = raw.defense.iter().filter_map(|d| self.defense(d)).collect();
+        let defenses: Vec<Defense> = raw.defense.iter().filter_map(|d| self.defense(d)).collect();
+        for (i, d) in defenses.iter().enumerate() {
+            if defenses[..i].iter().any(|e| e.kind == d.kind) {
+                let at = raw.defense.iter().filter(|r| *r.kind.get_ref() == d.kind.name()).nth(1);
+                let message = format!("a second [[defense]] for '{}'", d.kind.name());
+                self.report(at.map_or(0..0, |r| r.kind.span()), "kind", message, None);
+            }
+        }
         let dns = raw.dns.as_ref().map(|d| self.dns(d));
 
         // The dependency graph and its order; sites numbered for dense lookups

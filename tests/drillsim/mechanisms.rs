@@ -826,3 +826,34 @@ fn a_total_outage_without_the_sites_loss_escalates_to_the_switchover() {
         assert_eq!(escalated, Some(2700.0), "seed {seed}");
     }
 }
+
+#[test]
+fn two_attacks_on_one_site_combine_and_are_each_mitigated() {
+    // A SYN flood and a connection exhaustion, 30 % each, on Shahe's web access at 0 s.
+    // They used to merge into one (the larger share, one defense). The right answer:
+    // 1 - 0.7 x 0.7 = 51 % of Shahe's web requests fail, that is 0.45 x 0.51 of the
+    // payments entering there; each kind is recognised and mitigated on its own.
+    let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/topologies/tenpay.toml"));
+    let source = SourceFile::from_bytes("tenpay.toml".into(), text.as_bytes()).unwrap();
+    let topology = Topology::load(&source).unwrap();
+    let attack = |kind: &str| {
+        format!(
+            "[[fault]]\nat = \"0s\"\naction = \"ddos\"\ntarget = \"shahe\"\nkind = \"{kind}\"\nshare = 0.3\n"
+        )
+    };
+    let drill = drill(&topology, &(attack("syn-flood") + &attack("connection-exhaustion")));
+    for seed in 0..50 {
+        let trial = run(&topology, &drill, seed);
+        let payment = topology.flows.iter().position(|f| f.id == "payment").unwrap();
+        let first = trial.timelines[payment][0].1;
+        assert!((first - 0.45 * 0.51).abs() < 1e-9, "seed {seed}: {first}");
+        let recognised = trial
+            .log
+            .iter()
+            .filter(|l| matches!(l.what, Happening::AttackRecognised { .. }))
+            .count();
+        let over =
+            trial.log.iter().filter(|l| matches!(l.what, Happening::AttackOver { .. })).count();
+        assert_eq!((recognised, over), (2, 2), "seed {seed}");
+    }
+}

@@ -470,7 +470,9 @@ fn close_to_exact(q: &Quantiles, values: &mut [f64]) -> Result<(), TestCaseError
 /// hijack of the Shenzhen China Telecom users, of the given share.
 fn attack_drill(hijack: bool, share: f64) -> Drill {
     let fault = if hijack {
-        format!("action = \"dns-hijack\"\ntarget = \"shenzhen-telecom\"\nshare = {share}\n")
+        format!(
+            "action = \"dns-hijack\"\ntarget = \"shenzhen-telecom\"\nshare = {share}\nrisk = \"high\"\n"
+        )
     } else {
         format!("action = \"ddos\"\ntarget = \"shahe\"\nkind = \"syn-flood\"\nshare = {share}\n")
     };
