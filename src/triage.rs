@@ -500,7 +500,14 @@ fn ratio_text(ratio: f64, threshold: f64) -> String {
     if ratio >= 1e6 {
         number(ratio)
     } else if short == format!("{threshold:.2}") {
-        format!("{ratio}")
+        // The fewest decimals (up to 12) that tell the ratio from the threshold
+        (3..=12)
+            .map(|d| format!("{ratio:.d$}"))
+            .find(|text| {
+                text.parse::<f64>()
+                    .is_ok_and(|v| (v > threshold) == (ratio > threshold) && v != threshold)
+            })
+            .unwrap_or_else(|| format!("{ratio}"))
     } else {
         short
     }
