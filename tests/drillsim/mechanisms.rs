@@ -91,6 +91,13 @@ fn fault(at: &str, action: &str, target: &str) -> String {
     format!("[[fault]]\nat = \"{at}\"\naction = \"{action}\"\ntarget = \"{target}\"\n")
 }
 
+/// The bundled reference topology, for the regressions found on it.
+fn reference() -> Topology {
+    let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/topologies/tenpay.toml"));
+    let source = SourceFile::from_bytes("tenpay.toml".into(), text.as_bytes()).unwrap();
+    Topology::load(&source).unwrap()
+}
+
 /// One run on the random stream of `seed`.
 fn run(topology: &Topology, drill: &Drill, seed: u64) -> Trial {
     simulation::run(topology, drill, &mut stream(seed, 0))
@@ -727,9 +734,7 @@ fn a_member_dead_when_its_site_comes_back_is_still_detected() {
     // Shahe comes back at 60 s. The server's LVS director comes back with the site and
     // must then remove the dead server (within 13-73 s of its return). It used to stay in
     // rotation and fail 22.5 % of payments until the horizon.
-    let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/topologies/tenpay.toml"));
-    let source = SourceFile::from_bytes("tenpay.toml".into(), text.as_bytes()).unwrap();
-    let topology = Topology::load(&source).unwrap();
+    let topology = reference();
     let faults = [
         fault("0s", "lose-site", "shahe"),
         fault("10s", "fail", "user-trans-shahe-1"),
@@ -806,9 +811,7 @@ fn a_total_outage_without_the_sites_loss_escalates_to_the_switchover() {
     // It used to stay so until the horizon; the runbook escalates after 45 min of total
     // outage, so recovery comes after 45 min plus its five steps (at least 18.5 min,
     // at most 1 h 47 min).
-    let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/topologies/tenpay.toml"));
-    let source = SourceFile::from_bytes("tenpay.toml".into(), text.as_bytes()).unwrap();
-    let topology = Topology::load(&source).unwrap();
+    let topology = reference();
     let faults = [fault("0s", "fail", "shahe-ups-a"), fault("0s", "fail", "shahe-ups-b")];
     let text = format!(
         "[drill]\nid = \"ups\"\ntitle = \"both UPS lost\"\nclause = \"-\"\nanswer = \"-\"\n\
@@ -833,9 +836,7 @@ fn two_attacks_on_one_site_combine_and_are_each_mitigated() {
     // They used to merge into one (the larger share, one defense). The right answer:
     // 1 - 0.7 x 0.7 = 51 % of Shahe's web requests fail, that is 0.45 x 0.51 of the
     // payments entering there; each kind is recognised and mitigated on its own.
-    let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/topologies/tenpay.toml"));
-    let source = SourceFile::from_bytes("tenpay.toml".into(), text.as_bytes()).unwrap();
-    let topology = Topology::load(&source).unwrap();
+    let topology = reference();
     let attack = |kind: &str| {
         format!(
             "[[fault]]\nat = \"0s\"\naction = \"ddos\"\ntarget = \"shahe\"\nkind = \"{kind}\"\nshare = 0.3\n"
