@@ -273,6 +273,15 @@ impl Kind {
     pub const ALL: [Kind; 3] =
         [Kind::SynFlood, Kind::ConnectionExhaustion, Kind::BandwidthConsumption];
 
+    /// The short names, in the order of [`Kind::ALL`].
+    pub const NAMES: [&'static str; 3] =
+        ["syn-flood", "connection-exhaustion", "bandwidth-consumption"];
+
+    /// The kind of a short name, as topology and drill files write it.
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     /// The short name, the same as the serde name: "syn-flood",
     /// "connection-exhaustion" or "bandwidth-consumption".
     pub fn name(self) -> &'static str {

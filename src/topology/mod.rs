@@ -22,6 +22,8 @@ use crate::grade::Business;
 use crate::input::{Problems, SourceFile};
 use crate::timing::{Distribution, HealthCheck, Heartbeat};
 
+/// The kinds of DDoS the manual's triage (Q2) tells apart, as defenses name them.
+pub use crate::triage::Kind as DdosKind;
 pub use check::{check_distribution, parse_toml};
 
 /// Index of an element in [`Topology::elements`].
@@ -318,36 +320,6 @@ pub struct Runbook {
     pub from: ElementId,
     pub to: ElementId,
     pub steps: Vec<RunbookStep>,
-}
-
-/// The kinds of DDoS of the manual's triage (Q2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DdosKind {
-    SynFlood,
-    ConnectionExhaustion,
-    BandwidthConsumption,
-}
-
-impl DdosKind {
-    pub const NAMES: [&'static str; 3] =
-        ["syn-flood", "connection-exhaustion", "bandwidth-consumption"];
-
-    pub fn parse(text: &str) -> Option<DdosKind> {
-        Some(match text {
-            "syn-flood" => DdosKind::SynFlood,
-            "connection-exhaustion" => DdosKind::ConnectionExhaustion,
-            "bandwidth-consumption" => DdosKind::BandwidthConsumption,
-            _ => return None,
-        })
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            DdosKind::SynFlood => "syn-flood",
-            DdosKind::ConnectionExhaustion => "connection-exhaustion",
-            DdosKind::BandwidthConsumption => "bandwidth-consumption",
-        }
-    }
 }
 
 /// How the team recognises one kind of DDoS and mitigates it \[seconds\].
