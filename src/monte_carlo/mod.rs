@@ -406,13 +406,17 @@ impl Tally {
         }
 
         // Runbook steps against the recovery they led to
-        if let Some(recovery) = summary.recovery {
+        if let Some(recovery) = summary.recovery.filter(|_| !trial.steps.is_empty()) {
+            let switched: Vec<RunbookId> = trial
+                .log
+                .iter()
+                .filter_map(|l| match l.what {
+                    Happening::Switched { runbook } => Some(runbook),
+                    _ => None,
+                })
+                .collect();
             for draw in &trial.steps {
-                let switched = trial
-                    .log
-                    .iter()
-                    .any(|l| l.what == Happening::Switched { runbook: draw.runbook });
-                if switched {
+                if switched.contains(&draw.runbook) {
                     self.steps
                         .entry((draw.runbook, draw.step))
                         .or_default()
