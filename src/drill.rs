@@ -11,14 +11,12 @@ use toml::Spanned;
 
 use crate::grade::{Business, Grade};
 use crate::input::{Problem, Problems, SourceFile, suggestion};
+use crate::limits::{self, raise_hint};
 use crate::timing::parse_duration;
 use crate::topology::{DdosKind, ElementId, ElementKind, EntryId, FileRef, Topology};
 
 /// Simulated horizon when a drill names none \[seconds\]: one day.
 pub const DEFAULT_HORIZON_S: f64 = 24.0 * 3600.0;
-
-/// Most faults one drill may inject.
-pub const MAX_FAULTS: usize = 1_000;
 
 type Text = Spanned<String>;
 
@@ -336,10 +334,12 @@ impl DrillFile {
                 "a drill injects at least one [[fault]]",
             ));
         }
-        if file.raw.fault.len() > MAX_FAULTS {
-            let message =
-                format!("{} faults, more than the limit of {MAX_FAULTS}", file.raw.fault.len());
-            problems.push(file.at(&file.raw.drill.id, "fault", &message));
+        let limit = limits::current().faults;
+        if file.raw.fault.len() > limit {
+            let count = file.raw.fault.len();
+            let message = format!("{count} faults, more than the limit of {limit}");
+            let hint = raise_hint("faults", count);
+            problems.push(file.at(&file.raw.drill.id, "fault", &message).with_hint(hint));
         }
         let id = file.raw.drill.id.get_ref();
         let path_safe = id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');

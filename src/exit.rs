@@ -8,6 +8,9 @@ pub const EXPECTATION_NOT_MET: u8 = 1;
 pub const BAD_INPUT: u8 = 2;
 /// The reports could not be written (disk full, no permission, ...).
 pub const WRITE_FAILED: u8 = 3;
+/// Interrupted (Ctrl-C, SIGTERM or SIGHUP): no report was written or replaced; 128 +
+/// the number of SIGINT, as shells report it.
+pub const INTERRUPTED: u8 = 130;
 
 /// The exit codes of `drillsim run` (and of `drillsim` as a whole) as `--help` lists
 /// them; `validate`, `grade` and `triage` list their own.
@@ -15,7 +18,8 @@ pub const HELP: &str = "Exit codes (of run; validate, grade and triage: see thei
   0  every drill ran and every expectation held
   1  every drill ran; at least one expectation did not hold (see the reports' findings)
   2  bad input or usage: nothing simulated, nothing written
-  3  the reports could not be written";
+  3  the reports could not be written; no earlier report was changed
+  130  interrupted (Ctrl-C): no report was written, no earlier report was changed";
 
 /// The exit codes of `drillsim validate` as its `--help` lists them.
 pub const CHECK_HELP: &str = "Exit codes:

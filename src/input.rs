@@ -10,8 +10,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-/// Largest input file drillsim reads \[bytes\]; a larger file is refused before parsing.
-pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+use crate::limits::{self, raise_hint};
 
 /// One input file: its label (the path as the user gave it, or `bundled:...`), its text
 /// and the SHA-256 of its bytes, which reports carry so that a reader can check them.
@@ -23,33 +22,36 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// Reads a file from disk, refusing files that are too large or not UTF-8.
+    /// Reads a file from disk, refusing files that are too large (the `file-size`
+    /// limit of [`crate::limits`]) or not UTF-8.
     pub fn read(path: &Path) -> Result<SourceFile, Problems> {
         let label = path.display().to_string();
         let whole_file = |message: String| Problems::one(Problem::whole_file(&label, message));
+        let limit = limits::current().file_bytes;
+        let too_large = |size: String, needed: String| {
+            let message = format!("file is {size}, larger than the limit of {limit} bytes");
+            let hint = raise_hint("file-size", needed);
+            Problems::one(Problem::whole_file(&label, message).with_hint(hint))
+        };
 
         let metadata =
             std::fs::metadata(path).map_err(|e| whole_file(format!("cannot read: {e}")))?;
         if !metadata.is_file() {
             return Err(whole_file("not a regular file (a directory, device or pipe)".into()));
         }
-        if metadata.len() > MAX_FILE_BYTES {
-            return Err(whole_file(format!(
-                "file is {} bytes, larger than the limit of {MAX_FILE_BYTES} bytes",
-                metadata.len()
-            )));
+        if metadata.len() > limit {
+            return Err(too_large(format!("{} bytes", metadata.len()), metadata.len().to_string()));
         }
 
         // Read at most one byte past the limit, in case the file grows meanwhile
         let file =
             std::fs::File::open(path).map_err(|e| whole_file(format!("cannot read: {e}")))?;
         let mut bytes = Vec::new();
-        file.take(MAX_FILE_BYTES + 1)
+        file.take(limit.saturating_add(1))
             .read_to_end(&mut bytes)
             .map_err(|e| whole_file(format!("cannot read: {e}")))?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            let message = format!("file is larger than the limit of {MAX_FILE_BYTES} bytes");
-            return Err(whole_file(message));
+        if bytes.len() as u64 > limit {
+            return Err(too_large("more than that".to_owned(), "BYTES".to_owned()));
         }
         SourceFile::from_bytes(label, &bytes)
     }

@@ -14,6 +14,7 @@ pub mod drill;
 pub mod exit;
 pub mod grade;
 pub mod input;
+pub mod limits;
 pub mod monte_carlo;
 pub mod report;
 pub mod response;

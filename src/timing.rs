@@ -10,14 +10,28 @@ use std::fmt;
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution as _, LogNormal, Triangular, Uniform};
 
-/// Longest duration accepted anywhere in an input file \[seconds\]: 30 days.
-pub const MAX_DURATION_S: f64 = 30.0 * 24.0 * 3600.0;
+use crate::limits::{self, raise_hint};
 
 /// Parses a human duration ("45s", "2m30s", "1h") into seconds.
 ///
-/// Zero is accepted ("0s"); negative, fractional-unit-less and absurdly large values are
-/// refused with a message that says what was expected.
+/// Zero is accepted ("0s"); negative, unit-less and absurdly large values (past the
+/// `duration` limit of [`crate::limits`], 30 days by default) are refused with a message
+/// that says what was expected.
 pub fn parse_duration(text: &str) -> Result<f64, String> {
+    let seconds = parse_duration_unlimited(text)?;
+    let limit = limits::current().duration_s;
+    if seconds > limit {
+        return Err(format!(
+            "duration \"{text}\" is longer than the limit of {}; {}",
+            human(limit),
+            raise_hint("duration", text.trim())
+        ));
+    }
+    Ok(seconds)
+}
+
+/// As [`parse_duration`], without the limit (used to read the limit itself).
+pub fn parse_duration_unlimited(text: &str) -> Result<f64, String> {
     let trimmed = text.trim();
     if trimmed.starts_with('-') {
         return Err(format!("duration \"{text}\" is negative"));
@@ -34,11 +48,6 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
             )
         })?
         .as_secs_f64();
-    if seconds > MAX_DURATION_S {
-        return Err(format!(
-            "duration \"{text}\" is longer than the limit of 30 days ({MAX_DURATION_S} s)"
-        ));
-    }
     Ok(seconds)
 }
 

@@ -7,6 +7,7 @@ use std::ffi::OsString;
 
 mod grade;
 mod inspect;
+mod interrupt;
 mod load;
 mod run;
 mod triage;
@@ -18,7 +19,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::exit;
 use crate::grade::Business;
 use crate::input::Problems;
-use crate::monte_carlo::MAX_RUNS;
+use crate::limits::{self, Limits};
 
 /// Default number of simulated runs of each drill.
 pub const DEFAULT_RUNS: u32 = 1000;
@@ -38,6 +39,11 @@ pub struct Cli {
     /// Diagnostics on stderr: -v per drill, -vv per run, -vvv every simulated event
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+    /// Raise a limit that guards against runaway input (repeatable): file-size [bytes,
+    /// default 4 MiB], elements [100000], members [10000], faults [1000], runs [10000000],
+    /// duration [30days]
+    #[arg(long = "limit", value_name = "NAME=VALUE", global = true)]
+    limits: Vec<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -71,9 +77,9 @@ struct RunArgs {
     /// Directory the reports are written to, one sub-directory per drill
     #[arg(long, value_name = "DIR", default_value = "reports")]
     out: PathBuf,
-    /// Simulated runs of each drill (Monte Carlo), 1 to 10,000,000
+    /// Simulated runs of each drill (Monte Carlo), 1 to 10,000,000 (see --limit)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_RUNS,
-          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_RUNS)))]
+          value_parser = clap::value_parser!(u32).range(1..))]
     runs: u32,
     /// Seed of the random streams; the same seed gives the same reports
     #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
@@ -81,6 +87,10 @@ struct RunArgs {
     /// Print nothing on success but the reports' directory
     #[arg(long, short)]
     quiet: bool,
+    /// Replace earlier reports of the same drills; without it, an earlier report is
+    /// kept, and the run refused, unless the new one is byte for byte the same
+    #[arg(long)]
+    force: bool,
     /// Worker threads, 0 to 256 (default 0: one per core); the reports are the same
     /// for any count
     #[arg(long, value_name = "T", default_value_t = 0,
@@ -184,6 +194,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
         }
     };
     init_diagnostics(cli.verbose);
+    if let Err(message) = set_limits(&cli.limits) {
+        eprintln!("drillsim: {message}");
+        return exit::BAD_INPUT;
+    }
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Validate(args) => inspect::validate(&args),
@@ -218,7 +232,23 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
             eprintln!("drillsim: {message}");
             exit::WRITE_FAILED
         }
+        Err(Failure::Interrupted) => {
+            eprintln!("drillsim: interrupted; no report was written or replaced");
+            exit::INTERRUPTED
+        }
     }
+}
+
+/// Applies the `--limit` settings for this process.
+fn set_limits(settings: &[String]) -> Result<(), String> {
+    let mut wanted = Limits::DEFAULT;
+    for setting in settings {
+        wanted.apply(setting).map_err(|e| format!("--limit: {e}"))?;
+    }
+    if limits::set(wanted).is_err() && *limits::current() != wanted {
+        return Err("--limit: the limits of this process were set already".into());
+    }
+    Ok(())
 }
 /// Sends `tracing` diagnostics to stderr at the level the `-v` flags ask for.
 fn init_diagnostics(verbose: u8) {
@@ -240,7 +270,10 @@ pub(crate) enum Failure {
     Input(Problems),
     /// A command line that cannot be carried out, found before any work.
     Usage(String),
+    /// The reports could not be written; no earlier report was changed.
     Write(String),
+    /// Ctrl-C or a termination signal came while the reports were being written.
+    Interrupted,
 }
 impl From<Problems> for Failure {
     fn from(problems: Problems) -> Self {

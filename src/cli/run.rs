@@ -5,20 +5,24 @@ use std::io::{IsTerminal as _, Write as _};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use super::load::load;
-use super::{Failure, RunArgs};
+use super::load::{Inputs, load};
+use super::{Failure, RunArgs, interrupt};
 use crate::drill::Drill;
 use crate::exit;
+use crate::limits::{self, raise_hint};
 use crate::monte_carlo;
-use crate::report::{Provenance, Report, check_out_dir, write_all};
+use crate::report::{
+    Planned, Provenance, Report, WriteError, Written, check_out_dir, write_all,
+};
 use crate::timing::human;
 
 pub(super) fn run(args: &RunArgs) -> Result<u8, Failure> {
     // Load and check everything before simulating anything
+    check_runs(args.runs)?;
     let inputs = load(&args.paths, args.topology.as_deref())?;
-    let ids: Vec<&str> = inputs.drills.iter().map(|d| d.drill.id.as_str()).collect();
-    check_out_dir(&args.out, &ids)
+    check_out_dir(&args.out, &planned(&inputs, args), args.force)
         .map_err(|e| Failure::Usage(format!("{e}; nothing was simulated or written")))?;
+    interrupt::install();
 
     // Simulate every drill on the thread pool, then write every report
     let total = u64::from(args.runs) * inputs.drills.len() as u64;
@@ -48,19 +52,61 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, Failure> {
             .collect()
     });
     bar.finish_and_clear();
-    write_all(&reports, &args.out).map_err(|e| {
-        Failure::Write(format!("cannot write the reports under {}: {e}", args.out.display()))
-    })?;
+    interrupt::begin_writing();
+    let fates = write_all(&reports, &args.out, args.force, &interrupt::interrupted)
+        .map_err(|e| write_failure(e, &args.out))?;
 
     // Summary
     if args.quiet {
         println!("{}", args.out.display());
     } else {
-        print_summary(&reports, args);
+        print_summary(&reports, &fates, args);
     }
     let all_met = reports.iter().all(|r| r.expectation.met);
     Ok(if all_met { exit::SUCCESS } else { exit::EXPECTATION_NOT_MET })
 }
+/// Refuses more runs than the `runs` limit.
+fn check_runs(runs: u32) -> Result<(), Failure> {
+    let limit = limits::current().runs;
+    if runs > limit {
+        return Err(Failure::Usage(format!(
+            "--runs {runs} is more than the limit of {limit} runs of a drill; {}",
+            raise_hint("runs", runs)
+        )));
+    }
+    Ok(())
+}
+
+/// What identifies each report about to be written, for [`check_out_dir`].
+fn planned(inputs: &Inputs, args: &RunArgs) -> Vec<Planned> {
+    let topology_flag = inputs.topology_flag.as_deref();
+    inputs
+        .drills
+        .iter()
+        .map(|loaded| {
+            let drill = &loaded.drill;
+            let provenance = provenance(drill, topology_flag, args);
+            Planned {
+                id: drill.id.clone(),
+                command: provenance.command,
+                version: provenance.version,
+                drill_sha256: drill.file.sha256.clone(),
+                topology_sha256: inputs.topologies[loaded.topology].file.sha256.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The failure, and exit code, of a write that did not complete.
+fn write_failure(error: WriteError, out: &std::path::Path) -> Failure {
+    let message = format!("cannot write the reports under {}: {error}", out.display());
+    match error {
+        WriteError::Io(_) => Failure::Write(message),
+        WriteError::WouldReplace(_) => Failure::Usage(format!("{message}; nothing was written")),
+        WriteError::Interrupted => Failure::Interrupted,
+    }
+}
+
 /// Runs from which a progress bar is worth showing (about a second of work).
 const PROGRESS_ABOVE_RUNS: u64 = 100_000;
 
@@ -84,6 +130,9 @@ fn provenance(drill: &Drill, topology_flag: Option<&str>, args: &RunArgs) -> Pro
         command.push_str(&format!(" --topology {}", shell_quote(t)));
     }
     command.push_str(&format!(" --runs {} --seed {}", args.runs, args.seed));
+    for setting in limits::current().changed() {
+        command.push_str(&format!(" --limit {setting}"));
+    }
     Provenance {
         seed: args.seed,
         runs: args.runs,
@@ -96,7 +145,7 @@ fn shell_quote(text: &str) -> String {
         && text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:=,".contains(c));
     if plain { text.to_owned() } else { format!("'{}'", text.replace('\'', "'\\''")) }
 }
-fn print_summary(reports: &[Report], args: &RunArgs) {
+fn print_summary(reports: &[Report], fates: &[Written], args: &RunArgs) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
@@ -130,14 +179,28 @@ fn print_summary(reports: &[Report], args: &RunArgs) {
     let _ = writeln!(
         out,
         "\n{} drill{}, {} runs each, seed {}: the manual's answer holds in {held}, not in {}; \
-         reports in {}",
+         reports in {} ({})",
         reports.len(),
         if reports.len() == 1 { "" } else { "s" },
         args.runs,
         args.seed,
         reports.len() - held,
-        args.out.display()
+        args.out.display(),
+        describe_fates(fates)
     );
+}
+
+/// "33 written", "2 replaced, 31 unchanged": what became of the report directories.
+fn describe_fates(fates: &[Written]) -> String {
+    let count = |fate: Written| fates.iter().filter(|f| **f == fate).count();
+    let parts = [
+        (count(Written::New), "written"),
+        (count(Written::Replaced), "replaced"),
+        (count(Written::Unchanged), "unchanged, the same as before"),
+    ];
+    let described: Vec<String> =
+        parts.iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} {what}")).collect();
+    described.join(", ")
 }
 
 #[cfg(test)]

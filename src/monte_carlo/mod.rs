@@ -29,9 +29,6 @@ use histogram::{Durations, Shares};
 /// How far past the horizon an outage still going on there is graded \[seconds\].
 const ONGOING_MARGIN_S: f64 = 1e-3;
 
-/// Most runs one drill may ask for; a guard against typing one zero too many.
-pub const MAX_RUNS: u32 = 10_000_000;
-
 /// The random stream of one run.
 pub fn stream(seed: u64, run: u32) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

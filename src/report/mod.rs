@@ -24,7 +24,7 @@ use crate::topology::Topology;
 
 pub use markdown::render as markdown;
 pub use plot::{band_svg, critical_path_svg, recovery_svg, timeline_svg};
-pub use write::{REPORT_FILES, check_out_dir, write_all};
+pub use write::{Planned, REPORT_FILES, WriteError, Written, check_out_dir, write_all};
 
 /// How a report can be reproduced: everything that went into it.
 #[derive(Debug, Clone, Serialize)]

@@ -11,6 +11,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use super::raw::*;
 use super::*;
 use crate::input::{Problem, Problems, SourceFile, suggestion};
+use crate::limits::{self, raise_hint};
 use crate::timing::parse_duration;
 use toml::Spanned;
 
@@ -33,11 +34,7 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(file: &SourceFile) -> Result<T
         let message = e.message().trim().replace('\n', " ");
         let (key, message, hint) = explain_serde_message(&message);
         let key = key.or_else(|| key_at(&file.text, offset));
-        let hint = hint.or_else(|| {
-            message
-                .contains("expected a list")
-                .then(|| "a list of tables is written [[name]], with two brackets".to_owned())
-        });
+        let hint = hint.or_else(|| syntax_hint(&message));
         let mut problem = file.problem_at(offset, key.as_deref(), message);
         problem.hint = hint;
         Problems::one(problem)
@@ -77,6 +74,23 @@ fn explain_serde_message(message: &str) -> (Option<String>, String, Option<Strin
         return (Some(field.to_owned()), "missing key".to_owned(), None);
     }
     (None, plain_types(message), None)
+}
+
+/// A hint for the TOML slips people make most.
+fn syntax_hint(message: &str) -> Option<String> {
+    let hint = if message.contains("expected a list") {
+        "a list of tables is written [[name]], with two brackets"
+    } else if message.starts_with("invalid boolean") || message.starts_with("invalid string") {
+        "text is written in double quotes, such as action = \"fail\""
+    } else if message.contains("recursion") {
+        "arrays or tables are nested deeper than the parser follows; drillsim's files nest \
+         at most three levels"
+    } else if message.contains("as i128") {
+        "the integer is too large to be counted"
+    } else {
+        return None;
+    };
+    Some(hint.to_owned())
 }
 
 /// Serde's type names in words: "struct RawHeader" is a table, "i64" an integer.
@@ -252,16 +266,16 @@ impl<'a> Checker<'a> {
         for raw_group in &raw.group {
             self.declare_group(&mut groups, raw_group);
         }
-        if elements.len() > MAX_ELEMENTS {
-            self.problems.push(Problem::whole_file(
-                &self.file.label,
-                format!(
-                    "{} elements (servers included), more than the limit of {MAX_ELEMENTS} \
-                     that keeps a simulation within the machine; split the topology or \
-                     declare fewer members",
-                    elements.len()
-                ),
-            ));
+        let limit = limits::current().elements;
+        if elements.len() > limit {
+            let message = format!(
+                "{} elements (servers included), more than the limit of {limit} that keeps a \
+                 simulation within the machine",
+                elements.len()
+            );
+            let hint = raise_hint("elements", elements.len());
+            let problem = Problem::whole_file(&self.file.label, message).with_hint(hint);
+            self.problems.push(problem);
         }
 
         // References, now that every name is known
@@ -701,9 +715,16 @@ impl<'a> Checker<'a> {
     ) {
         let site = raw.site.get_ref();
         let count = *raw.members.get_ref();
-        if !(1..=MAX_MEMBERS).contains(&count) {
-            let message = format!("{count} members; a deployment has 1 to {MAX_MEMBERS}");
+        let limit = limits::current().members;
+        if count < 1 {
+            let message = format!("{count} members; a deployment has at least 1");
             self.report(raw.members.span(), "members", message, None);
+            return;
+        }
+        if count > limit {
+            let message = format!("{count} members, more than the limit of {limit}");
+            let hint = raise_hint("members", count);
+            self.report(raw.members.span(), "members", message, Some(hint));
             return;
         }
         let group_id = Spanned::new(raw.site.span(), format!("{}-{site}", service.id));

@@ -39,13 +39,6 @@ pub type EntryId = usize;
 /// Index of a runbook in [`Topology::runbooks`].
 pub type RunbookId = usize;
 
-/// Most elements (generated servers included) a topology may hold; a guard against
-/// runaway files, raised by editing this constant.
-pub const MAX_ELEMENTS: usize = 100_000;
-
-/// Largest number of servers one deployment may declare.
-pub const MAX_MEMBERS: i64 = 10_000;
-
 /// A checked topology: every reference resolved, every share and duration valid.
 #[derive(Debug, Clone)]
 pub struct Topology {

@@ -19,9 +19,9 @@ use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 /// The binary under test, built by cargo for this test run.
-const BIN: &str = env!("CARGO_BIN_EXE_drillsim");
+pub(super) const BIN: &str = env!("CARGO_BIN_EXE_drillsim");
 /// The repository root, where the bundled drills and topology live.
-const REPO: &str = env!("CARGO_MANIFEST_DIR");
+pub(super) const REPO: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The bundled drills in the manual's order (D1-D7, N1-N3, A1-A11, E1-E5, then the
 /// security incidents S1-S3 and H1-H4): id and file under `drills/`.
@@ -69,46 +69,46 @@ const REPORT_FILES: [&str; 3] = ["report.md", "report.json", "timeline.svg"];
 // ---------------------------------------------------------------------------------------
 
 /// A temp dir that serves as the working directory of the runs of one test.
-struct Sandbox {
+pub(super) struct Sandbox {
     dir: TempDir,
 }
 
 impl Sandbox {
-    fn new() -> Sandbox {
+    pub(super) fn new() -> Sandbox {
         Sandbox { dir: tempfile::tempdir().expect("a temp dir can be created") }
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(super) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
     /// Writes a file (and its parent directories) under the sandbox.
-    fn write(&self, name: &str, contents: impl AsRef<[u8]>) {
+    pub(super) fn write(&self, name: &str, contents: impl AsRef<[u8]>) {
         let path = self.path(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, contents).unwrap();
     }
 
     /// Runs `drillsim` with the sandbox as working directory.
-    fn drillsim(&self, args: &[&str]) -> Output {
+    pub(super) fn drillsim(&self, args: &[&str]) -> Output {
         run(self.dir.path(), BIN, args)
     }
 }
 
 /// What one run of a program did. If the test panics while this is alive, everything is
 /// printed (test output is shown for failing tests only).
-struct Output {
+pub(super) struct Output {
     command: String,
     cwd: PathBuf,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+    pub(super) code: Option<i32>,
+    pub(super) stdout: String,
+    pub(super) stderr: String,
 }
 
 impl Output {
     /// Panics (and so prints the run) unless the exit code is `code`.
     #[track_caller]
-    fn assert_code(&self, code: i32) {
+    pub(super) fn assert_code(&self, code: i32) {
         assert_eq!(self.code, Some(code), "exit code of `{}`", self.command);
     }
 
@@ -138,7 +138,7 @@ impl Drop for Output {
 }
 
 /// Runs `program` with `args` in `cwd` and collects its exit code and output.
-fn run(cwd: &Path, program: &str, args: &[&str]) -> Output {
+pub(super) fn run(cwd: &Path, program: &str, args: &[&str]) -> Output {
     let output = Command::new(program)
         .args(args)
         .current_dir(cwd)
