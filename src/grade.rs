@@ -487,6 +487,23 @@ fn segments(timeline: &[(f64, f64)], end_s: f64) -> impl Iterator<Item = (f64, f
     })
 }
 
+/// Parses a percentage written with its sign ("35%", "0.5 %") into a ratio 0-1.
+pub fn parse_percent(text: &str) -> Result<f64, String> {
+    let Some(number) = text.trim().strip_suffix('%') else {
+        return Err(format!(
+            "'{text}' has no '%' sign; write the impact as a percentage, such as 35%"
+        ));
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a percentage; write one such as 35%"))?;
+    if !(0.0..=100.0).contains(&value) {
+        return Err(format!("'{text}' is outside 0% to 100%"));
+    }
+    Ok(value / 100.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,7 +24,9 @@ pub(super) fn install() {
         INTERRUPTED.store(true, Ordering::SeqCst);
         let phase = PHASE.compare_exchange(SIMULATING, ENDING, Ordering::SeqCst, Ordering::SeqCst);
         if phase.is_ok() {
-            eprintln!("\ndrillsim: interrupted while simulating; no report was written or replaced");
+            eprintln!(
+                "\ndrillsim: interrupted while simulating; no report was written or replaced"
+            );
             std::process::exit(i32::from(exit::INTERRUPTED));
         }
     });

@@ -11,9 +11,7 @@ use crate::drill::Drill;
 use crate::exit;
 use crate::limits::{self, raise_hint};
 use crate::monte_carlo;
-use crate::report::{
-    Planned, Provenance, Report, WriteError, Written, check_out_dir, write_all,
-};
+use crate::report::{Planned, Provenance, Report, WriteError, Written, check_out_dir, write_all};
 use crate::timing::human;
 
 pub(super) fn run(args: &RunArgs) -> Result<u8, Failure> {

@@ -76,12 +76,14 @@ pub fn check_out_dir(out: &Path, planned: &[Planned], force: bool) -> Result<(),
             continue;
         }
         check_is_report(&target)?;
-        if !force && !same_run(&target, plan) {
+        if !force && !is_empty(&target) && !same_run(&target, plan) {
             return Err(format!(
                 "'{}' holds an earlier report{}; pass --force to replace it, or choose another \
                  --out",
                 target.display(),
-                earlier_command(&target).map(|c| format!(" (written by `{c}`)")).unwrap_or_default()
+                earlier_command(&target)
+                    .map(|c| format!(" (written by `{c}`)"))
+                    .unwrap_or_default()
             ));
         }
     }
@@ -110,6 +112,11 @@ fn check_is_report(target: &Path) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether `dir` is a directory with nothing in it (replacing it loses nothing).
+fn is_empty(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
 }
 
 /// Whether the report in `target` was written by the planned command, from the same
@@ -204,7 +211,7 @@ fn fates(
     let mut fates = Vec::with_capacity(reports.len());
     for report in reports {
         let target = out.join(&report.drill.id);
-        let fate = if !target.exists() {
+        let fate = if !target.exists() || is_empty(&target) {
             Written::New
         } else if same_files(&staging.join(&report.drill.id), &target)? {
             Written::Unchanged
@@ -289,8 +296,9 @@ mod tests {
     /// The report of the bundled drill A5 after `runs` runs.
     fn report(runs: u32) -> Report {
         let (label, text) = bundled::TOPOLOGY;
-        let topology = Topology::load(&SourceFile::from_bytes(label.into(), text.as_bytes()).unwrap())
-            .unwrap();
+        let topology =
+            Topology::load(&SourceFile::from_bytes(label.into(), text.as_bytes()).unwrap())
+                .unwrap();
         let (label, text) = bundled::DRILLS.iter().find(|(l, _)| l.contains("/a5-")).unwrap();
         let source = SourceFile::from_bytes((*label).into(), text.as_bytes()).unwrap();
         let drill = DrillFile::load(source).unwrap().bind(&topology).unwrap();

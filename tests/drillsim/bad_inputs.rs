@@ -228,7 +228,7 @@ fn ctrl_c_while_simulating_leaves_the_earlier_report_intact() {
 
     // A run long enough to be interrupted while it simulates
     let drill = format!("{REPO}/drills/d4-shahe-site-lost.toml");
-    let mut child = Command::new(BIN)
+    let child = Command::new(BIN)
         .args(["run", &drill, "--out", "out", "--runs", "5000000", "--force", "-q"])
         .args(["--threads", "1"])
         .current_dir(sandbox.path(""))
