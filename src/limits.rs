@@ -14,6 +14,10 @@ use std::sync::OnceLock;
 
 use crate::timing::parse_duration_unlimited;
 
+/// Highest the `duration` limit can be raised \[seconds\]: 1,000 years (of 365.25
+/// days), the span the recovery-time histograms cover.
+pub const MAX_DURATION_LIMIT_S: f64 = 1000.0 * 365.25 * 86_400.0;
+
 /// The limits of one process.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
@@ -74,9 +78,15 @@ impl Limits {
                 })?;
             }
             "duration" => {
-                self.duration_s = parse_duration_unlimited(value)
-                    .map_err(|e| format!("limit 'duration': {e}"))?
-                    .max(f64::MIN_POSITIVE);
+                let seconds = parse_duration_unlimited(value)
+                    .map_err(|e| format!("limit 'duration': {e}"))?;
+                if !(seconds > 0.0 && seconds <= MAX_DURATION_LIMIT_S) {
+                    return Err(format!(
+                        "limit 'duration': \"{value}\" is not above 0 and at most 1000years, \
+                         the longest span drillsim's statistics resolve"
+                    ));
+                }
+                self.duration_s = seconds;
             }
             other => {
                 let names: Vec<&str> = Limits::NAMES.iter().map(|(n, _)| *n).collect();
@@ -172,6 +182,8 @@ mod tests {
         assert!(limits.apply("runs=-3").unwrap_err().contains("positive whole number"));
         assert!(limits.apply("runs=5000000000").unwrap_err().contains("at most"));
         assert!(limits.apply("duration=soon").unwrap_err().contains("limit 'duration'"));
+        assert!(limits.apply("duration=2000years").unwrap_err().contains("at most 1000years"));
+        assert!(limits.apply("duration=0s").unwrap_err().contains("above 0"));
         assert_eq!(limits, Limits::DEFAULT);
     }
 }

@@ -9,16 +9,18 @@ use super::{Failure, Format, GradeArgs};
 use crate::exit;
 use crate::grade::{self, Business};
 use crate::response::{self, CHECKLIST, ChecklistStep, Margin, Notification};
-use crate::timing::{human, parse_duration};
+use crate::timing::{human, parse_duration_unlimited};
 
 /// Parses a percentage argument ("35%") into a ratio 0-1.
 pub(super) fn parse_percent(text: &str) -> Result<f64, String> {
     grade::parse_percent(text)
 }
 
-/// Parses a duration argument ("45m", "1h30m", "2701s") into seconds.
+/// Parses a duration argument ("45m", "1h30m", "2701s") into seconds. The `duration`
+/// limit, which is about input files, does not apply (and cannot: clap reads the
+/// arguments before `--limit` is applied).
 pub(super) fn parse_duration_arg(text: &str) -> Result<f64, String> {
-    parse_duration(text)
+    parse_duration_unlimited(text)
 }
 
 /// Parses a business class name.

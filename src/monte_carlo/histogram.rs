@@ -17,8 +17,9 @@ pub const RESOLUTION: f64 = 1e-3;
 /// positive durations share the first bucket.
 const SMALLEST_S: f64 = 1e-3;
 
-/// Buckets enough for 1 ms to 30 days at [`RESOLUTION`].
-const BUCKETS: usize = 21_800;
+/// Buckets enough for 1 ms to 1,000 years at [`RESOLUTION`], the most the `duration`
+/// limit can be raised to (see [`crate::limits`]).
+const BUCKETS: usize = 31_100;
 
 /// z-score of a two-sided 95 % interval.
 const Z95: f64 = 1.959_963_984_540_054;

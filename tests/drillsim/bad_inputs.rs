@@ -8,6 +8,7 @@
 //! validated on its own. Each must exit with code 2, print nothing on stdout and write nothing.
 //! The corpus runs from its own directory, so the messages name the bare file names.
 
+use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -226,26 +227,33 @@ fn ctrl_c_while_simulating_leaves_the_earlier_report_intact() {
     run_a5(&sandbox, "20", &[]).assert_code(0);
     let before = std::fs::read(sandbox.path("out/A5/report.json")).unwrap();
 
-    // A run long enough to be interrupted while it simulates
+    // A run long enough to be interrupted while it simulates; -v tells when it does
     let drill = format!("{REPO}/drills/d4-shahe-site-lost.toml");
-    let child = Command::new(BIN)
-        .args(["run", &drill, "--out", "out", "--runs", "5000000", "--force", "-q"])
+    let mut child = Command::new(BIN)
+        .args(["run", &drill, "--out", "out", "--runs", "5000000", "--force", "-v"])
         .args(["--threads", "1"])
         .current_dir(sandbox.path(""))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("simulating") {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "the run ended before simulating");
+    }
     let pid = child.id().to_string();
     let killed = Command::new("kill").args(["-INT", &pid]).status().unwrap();
     assert!(killed.success(), "kill -INT {pid}");
 
     let started = Instant::now();
-    let output = child.wait_with_output().unwrap();
+    let status = child.wait().unwrap();
     assert!(started.elapsed() < Duration::from_secs(20), "the run ends soon after Ctrl-C");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    let stderr = rest;
     assert!(stderr.contains("no report was written or replaced"), "{stderr}");
     assert_eq!(std::fs::read(sandbox.path("out/A5/report.json")).unwrap(), before);
     let names: Vec<String> = std::fs::read_dir(sandbox.path("out"))
