@@ -8,6 +8,7 @@
 //! simulated clock ([`response`]) and writes a [`report`]. [`triage`] applies the
 //! manual's DDoS triage rules to observed metrics.
 
+pub mod audit;
 pub mod bundled;
 pub mod cli;
 pub mod drill;

@@ -1,10 +1,11 @@
-//! The command line: `drillsim run | validate | list | grade`.
+//! The command line: `drillsim run | audit | plan | validate | list | grade | schema | triage`.
 //!
 //! Arguments are parsed by clap, inputs are loaded and checked in full before anything
 //! is simulated or written, and the outcome is mapped to an exit code of [`crate::exit`].
 
 use std::ffi::OsString;
 
+mod audit;
 mod grade;
 mod inspect;
 mod load;
@@ -46,6 +47,10 @@ enum Command {
     /// Simulate drills and write a report for each (default: every bundled drill)
     #[command(after_help = exit::HELP)]
     Run(RunArgs),
+    /// Simulate drills as `run` does and write one audit of them all: audit.html (self-
+    /// contained), audit.md and audit.json
+    #[command(after_help = exit::HELP)]
+    Audit(AuditArgs),
     /// Check topology and drill files without simulating (default: the bundle)
     #[command(after_help = exit::CHECK_HELP)]
     Validate(ValidateArgs),
@@ -83,6 +88,32 @@ struct RunArgs {
     quiet: bool,
     /// Worker threads, 0 to 256 (default 0: one per core); the reports are the same
     /// for any count
+    #[arg(long, value_name = "T", default_value_t = 0,
+          value_parser = clap::value_parser!(u16).range(0..=256))]
+    threads: u16,
+}
+#[derive(Debug, Args)]
+struct AuditArgs {
+    /// Drill files or directories of drill files (default: the bundled drills)
+    paths: Vec<PathBuf>,
+    /// Topology to run every drill on (default: as for `run`)
+    #[arg(long, value_name = "FILE")]
+    topology: Option<PathBuf>,
+    /// Directory the audit is written to: new, empty or an earlier audit
+    #[arg(long, value_name = "DIR", default_value = "reports/audit")]
+    out: PathBuf,
+    /// Simulated runs of each drill (Monte Carlo), 1 to 10,000,000
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_RUNS,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_RUNS)))]
+    runs: u32,
+    /// Seed of the random streams; the same seed gives the same audit
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Print nothing on success but the audit's directory
+    #[arg(long, short)]
+    quiet: bool,
+    /// Worker threads, 0 to 256 (default 0: one per core); the audit is the same for
+    /// any count
     #[arg(long, value_name = "T", default_value_t = 0,
           value_parser = clap::value_parser!(u16).range(0..=256))]
     threads: u16,
@@ -186,6 +217,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
     init_diagnostics(cli.verbose);
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Audit(args) => audit::audit(&args),
         Command::Validate(args) => inspect::validate(&args),
         Command::List(args) => inspect::list(&args),
         Command::Grade(args) => grade::grade(&args),

@@ -5,7 +5,7 @@ use std::io::{IsTerminal as _, Write as _};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use super::load::load;
+use super::load::{Inputs, load};
 use super::{Failure, RunArgs};
 use crate::drill::Drill;
 use crate::exit;
@@ -21,6 +21,23 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, Failure> {
         .map_err(|e| Failure::Usage(format!("{e}; nothing was simulated or written")))?;
 
     // Simulate every drill on the thread pool, then write every report
+    let reports = simulate_all(&inputs, args)?;
+    write_all(&reports, &args.out).map_err(|e| {
+        Failure::Write(format!("cannot write the reports under {}: {e}", args.out.display()))
+    })?;
+
+    // Summary
+    if args.quiet {
+        println!("{}", args.out.display());
+    } else {
+        print_summary(&reports, args);
+    }
+    let all_met = reports.iter().all(|r| r.expectation.met);
+    Ok(if all_met { exit::SUCCESS } else { exit::EXPECTATION_NOT_MET })
+}
+/// Simulates every loaded drill on a pool of `args.threads` threads and builds its
+/// report; `audit` shares this with `run`.
+pub(super) fn simulate_all(inputs: &Inputs, args: &RunArgs) -> Result<Vec<Report>, Failure> {
     let total = u64::from(args.runs) * inputs.drills.len() as u64;
     let bar = if args.quiet { ProgressBar::hidden() } else { progress_bar(total) };
     let pool = rayon::ThreadPoolBuilder::new()
@@ -48,19 +65,9 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, Failure> {
             .collect()
     });
     bar.finish_and_clear();
-    write_all(&reports, &args.out).map_err(|e| {
-        Failure::Write(format!("cannot write the reports under {}: {e}", args.out.display()))
-    })?;
-
-    // Summary
-    if args.quiet {
-        println!("{}", args.out.display());
-    } else {
-        print_summary(&reports, args);
-    }
-    let all_met = reports.iter().all(|r| r.expectation.met);
-    Ok(if all_met { exit::SUCCESS } else { exit::EXPECTATION_NOT_MET })
+    Ok(reports)
 }
+
 /// Runs from which a progress bar is worth showing (about a second of work).
 const PROGRESS_ABOVE_RUNS: u64 = 100_000;
 
@@ -91,7 +98,7 @@ fn provenance(drill: &Drill, topology_flag: Option<&str>, args: &RunArgs) -> Pro
         command,
     }
 }
-fn shell_quote(text: &str) -> String {
+pub(super) fn shell_quote(text: &str) -> String {
     let plain = !text.is_empty()
         && text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:=,".contains(c));
     if plain { text.to_owned() } else { format!("'{}'", text.replace('\'', "'\\''")) }
