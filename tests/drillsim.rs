@@ -2,6 +2,7 @@
 //! of the simulation, and the timing of each mechanism on small topologies.
 
 mod drillsim {
+    pub mod audit;
     pub mod cli;
     pub mod mechanisms;
     pub mod properties;

@@ -84,7 +84,8 @@ fn summary(html: &mut String, audit: &Audit) {
     for row in &audit.drills {
         let _ = write!(html, "<tr id=\"drill-{}\">", escape(&row.id));
         for c in &COLUMNS {
-            let _ = write!(html, "<td>{}</td>", escape(&(c.cell)(row)));
+            let text = escape(&(c.cell)(row)).replace(" %", "&nbsp;%");
+            let _ = write!(html, "<td>{text}</td>");
         }
         let why = reason(&row.verdict);
         let why = if why.is_empty() {

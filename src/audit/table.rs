@@ -61,7 +61,7 @@ fn grades(r: &Row) -> String {
                 .grade_share_of_runs
                 .iter()
                 .filter(|(g, _)| *g != "none")
-                .map(|(g, s)| format!("{g} {}", percent(*s)))
+                .map(|(g, s)| format!("{g}: {}", percent(*s)))
                 .collect();
             (!shares.is_empty()).then(|| format!("{name}: {}", shares.join(", ")))
         })
