@@ -16,6 +16,7 @@ pub mod exit;
 pub mod grade;
 pub mod input;
 pub mod monte_carlo;
+pub mod plan;
 pub mod report;
 pub mod response;
 pub mod simulation;

@@ -9,6 +9,7 @@ mod audit;
 mod grade;
 mod inspect;
 mod load;
+mod plan;
 mod run;
 mod triage;
 
@@ -51,6 +52,10 @@ enum Command {
     /// contained), audit.md and audit.json
     #[command(after_help = exit::HELP)]
     Audit(AuditArgs),
+    /// The eleven steps of a drill (Art. 23) with their due dates, or a year of drills
+    /// (Art. 22, Art. 9); as text or an iCalendar file
+    #[command(after_help = exit::PLAN_HELP)]
+    Plan(PlanArgs),
     /// Check topology and drill files without simulating (default: the bundle)
     #[command(after_help = exit::CHECK_HELP)]
     Validate(ValidateArgs),
@@ -118,6 +123,33 @@ struct AuditArgs {
           value_parser = clap::value_parser!(u16).range(0..=256))]
     threads: u16,
 }
+#[derive(Debug, Args)]
+struct PlanArgs {
+    /// The drill: a drill file, or the id of a bundled drill (E1, D4, ...)
+    #[arg(required_unless_present = "calendar", conflicts_with = "calendar")]
+    drill: Option<String>,
+    /// Drill time with its UTC offset, such as 2027-01-28T02:00+08:00; a zone name may
+    /// follow in brackets: 2027-01-28T02:00+08:00[Asia/Shanghai]
+    #[arg(long, value_name = "TIME", value_parser = plan::parse_time_arg,
+          required_unless_present = "calendar", conflicts_with = "calendar")]
+    at: Option<jiff::ZonedDateTime>,
+    /// The time deadlines are compared with, as for --at (default: the current time)
+    #[arg(long, value_name = "TIME", value_parser = plan::parse_time_arg)]
+    now: Option<jiff::ZonedDateTime>,
+    /// Lay out a year of drills (1 to 9999) by the cadence of Art. 22 and Art. 9
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i16).range(1..=9999))]
+    calendar: Option<i16>,
+    /// Output: text, or ics (an RFC 5545 calendar, one event per step or per drill)
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    format: PlanFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PlanFormat {
+    Text,
+    Ics,
+}
+
 #[derive(Debug, Args)]
 struct ValidateArgs {
     /// Topology or drill files, or directories of them (default: the bundle)
@@ -218,6 +250,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Audit(args) => audit::audit(&args),
+        Command::Plan(args) => plan::plan(&args),
         Command::Validate(args) => inspect::validate(&args),
         Command::List(args) => inspect::list(&args),
         Command::Grade(args) => grade::grade(&args),
