@@ -5,5 +5,6 @@ mod drillsim {
     pub mod audit;
     pub mod cli;
     pub mod mechanisms;
+    pub mod plan;
     pub mod properties;
 }

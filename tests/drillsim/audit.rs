@@ -1,5 +1,6 @@
-//! `drillsim audit` and `drillsim plan` through the real binary, on real files in temp
-//! dirs; the audit's HTML is loaded in headless Chromium.
+//! `drillsim audit` through the real binary, on real files in temp dirs; the audit's
+//! HTML is loaded in headless Chromium. The small fixture here serves `plan`'s tests
+//! too.
 //!
 //! Each run is printed (command, exit code, stdout, stderr) when a test fails. Audits
 //! run at `--runs 50`: the verdicts checked here are far from their bounds at that size.
@@ -17,11 +18,11 @@ const REPO: &str = env!("CARGO_MANIFEST_DIR");
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// What one run of a program did; printed if the test panics while it is alive.
-struct Output {
-    command: String,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+pub(super) struct Output {
+    pub command: String,
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 impl Drop for Output {
@@ -38,13 +39,13 @@ impl Drop for Output {
 
 impl Output {
     #[track_caller]
-    fn assert_code(&self, code: i32) {
+    pub(super) fn assert_code(&self, code: i32) {
         assert_eq!(self.code, Some(code), "exit code of `{}`", self.command);
     }
 }
 
 /// Runs `program` with `args` in `cwd`.
-fn run(cwd: &Path, program: &str, args: &[&str]) -> Output {
+pub(super) fn run(cwd: &Path, program: &str, args: &[&str]) -> Output {
     let output = Command::new(program)
         .args(args)
         .current_dir(cwd)
@@ -58,7 +59,7 @@ fn run(cwd: &Path, program: &str, args: &[&str]) -> Output {
     }
 }
 
-fn drillsim(cwd: &Path, args: &[&str]) -> Output {
+pub(super) fn drillsim(cwd: &Path, args: &[&str]) -> Output {
     run(cwd, BIN, args)
 }
 
