@@ -31,6 +31,11 @@ pub const TRIAGE_HELP: &str = "Exit codes:
   0  the metrics were triaged (whether or not a rule matched)
   2  bad usage: a missing, negative or non-finite metric, or a normal value of zero";
 
+/// The exit codes of `drillsim plan` as its `--help` lists them.
+pub const PLAN_HELP: &str = "Exit codes:
+  0  the plan was printed (deadlines already past are marked, and warned of on stderr)
+  2  bad usage: an unknown drill, a date that does not exist, a time without its UTC offset";
+
 /// The exit codes of `drillsim grade` as its `--help` lists them.
 pub const GRADE_HELP: &str = "Exit codes:
   0  the incident was graded (or found below the bar)

@@ -8,6 +8,7 @@
 //! simulated clock ([`response`]) and writes a [`report`]. [`triage`] applies the
 //! manual's DDoS triage rules to observed metrics.
 
+pub mod audit;
 pub mod bundled;
 pub mod cli;
 pub mod drill;
@@ -16,6 +17,7 @@ pub mod grade;
 pub mod input;
 pub mod limits;
 pub mod monte_carlo;
+pub mod plan;
 pub mod report;
 pub mod response;
 pub mod simulation;

@@ -1,14 +1,16 @@
-//! The command line: `drillsim run | validate | list | grade`.
+//! The command line: `drillsim run | audit | plan | validate | list | grade | schema | triage`.
 //!
 //! Arguments are parsed by clap, inputs are loaded and checked in full before anything
 //! is simulated or written, and the outcome is mapped to an exit code of [`crate::exit`].
 
 use std::ffi::OsString;
 
+mod audit;
 mod grade;
 mod inspect;
 mod interrupt;
 mod load;
+mod plan;
 mod run;
 mod triage;
 
@@ -52,6 +54,14 @@ enum Command {
     /// Simulate drills and write a report for each (default: every bundled drill)
     #[command(after_help = exit::HELP)]
     Run(RunArgs),
+    /// Simulate drills as `run` does and write one audit of them all: audit.html (self-
+    /// contained), audit.md and audit.json
+    #[command(after_help = exit::HELP)]
+    Audit(AuditArgs),
+    /// The eleven steps of a drill (Art. 23) with their due dates, or a year of drills
+    /// (Art. 22, Art. 9); as text or an iCalendar file
+    #[command(after_help = exit::PLAN_HELP)]
+    Plan(PlanArgs),
     /// Check topology and drill files without simulating (default: the bundle)
     #[command(after_help = exit::CHECK_HELP)]
     Validate(ValidateArgs),
@@ -97,6 +107,63 @@ struct RunArgs {
           value_parser = clap::value_parser!(u16).range(0..=256))]
     threads: u16,
 }
+#[derive(Debug, Args)]
+struct AuditArgs {
+    /// Drill files or directories of drill files (default: the bundled drills)
+    paths: Vec<PathBuf>,
+    /// Topology to run every drill on (default: as for `run`)
+    #[arg(long, value_name = "FILE")]
+    topology: Option<PathBuf>,
+    /// Directory the audit is written to: new, empty or an earlier audit
+    #[arg(long, value_name = "DIR", default_value = "reports/audit")]
+    out: PathBuf,
+    /// Simulated runs of each drill (Monte Carlo), 1 to 10,000,000 (see --limit)
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_RUNS,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+    /// Seed of the random streams; the same seed gives the same audit
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Print nothing on success but the audit's directory
+    #[arg(long, short)]
+    quiet: bool,
+    /// Worker threads, 0 to 256 (default 0: one per core); the audit is the same for
+    /// any count
+    #[arg(long, value_name = "T", default_value_t = 0,
+          value_parser = clap::value_parser!(u16).range(0..=256))]
+    threads: u16,
+    /// Replace an earlier audit in --out; without it, an earlier audit is kept, and the
+    /// run refused, unless the new one is byte for byte the same
+    #[arg(long)]
+    force: bool,
+}
+#[derive(Debug, Args)]
+struct PlanArgs {
+    /// The drill: a drill file, or the id of a bundled drill (E1, D4, ...)
+    #[arg(required_unless_present = "calendar", conflicts_with = "calendar")]
+    drill: Option<String>,
+    /// Drill time with its UTC offset, such as 2027-01-28T02:00+08:00; a zone name may
+    /// follow in brackets: 2027-01-28T02:00+08:00[Asia/Shanghai]
+    #[arg(long, value_name = "TIME", value_parser = plan::parse_time_arg,
+          required_unless_present = "calendar", conflicts_with = "calendar")]
+    at: Option<jiff::ZonedDateTime>,
+    /// The time deadlines are compared with, as for --at (default: the current time)
+    #[arg(long, value_name = "TIME", value_parser = plan::parse_time_arg)]
+    now: Option<jiff::ZonedDateTime>,
+    /// Lay out a year of drills (1 to 9999) by the cadence of Art. 22 and Art. 9
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i16).range(1..=9999))]
+    calendar: Option<i16>,
+    /// Output: text, or ics (an RFC 5545 calendar, one event per step or per drill)
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    format: PlanFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PlanFormat {
+    Text,
+    Ics,
+}
+
 #[derive(Debug, Args)]
 struct ValidateArgs {
     /// Topology or drill files, or directories of them (default: the bundle)
@@ -200,6 +267,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
     }
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Audit(args) => audit::audit(&args),
+        Command::Plan(args) => plan::plan(&args),
         Command::Validate(args) => inspect::validate(&args),
         Command::List(args) => inspect::list(&args),
         Command::Grade(args) => grade::grade(&args),

@@ -23,6 +23,23 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, Failure> {
     interrupt::install();
 
     // Simulate every drill on the thread pool, then write every report
+    let reports = simulate_all(&inputs, args)?;
+    interrupt::begin_writing();
+    let fates = write_all(&reports, &args.out, args.force, &interrupt::interrupted)
+        .map_err(|e| write_failure(e, &args.out))?;
+
+    // Summary
+    if args.quiet {
+        println!("{}", args.out.display());
+    } else {
+        print_summary(&reports, &fates, args);
+    }
+    let all_met = reports.iter().all(|r| r.expectation.met);
+    Ok(if all_met { exit::SUCCESS } else { exit::EXPECTATION_NOT_MET })
+}
+/// Simulates every loaded drill on a pool of `args.threads` threads and builds its
+/// report; `audit` shares this with `run`.
+pub(super) fn simulate_all(inputs: &Inputs, args: &RunArgs) -> Result<Vec<Report>, Failure> {
     let total = u64::from(args.runs) * inputs.drills.len() as u64;
     let bar = if args.quiet { ProgressBar::hidden() } else { progress_bar(total) };
     let pool = rayon::ThreadPoolBuilder::new()
@@ -50,21 +67,11 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, Failure> {
             .collect()
     });
     bar.finish_and_clear();
-    interrupt::begin_writing();
-    let fates = write_all(&reports, &args.out, args.force, &interrupt::interrupted)
-        .map_err(|e| write_failure(e, &args.out))?;
-
-    // Summary
-    if args.quiet {
-        println!("{}", args.out.display());
-    } else {
-        print_summary(&reports, &fates, args);
-    }
-    let all_met = reports.iter().all(|r| r.expectation.met);
-    Ok(if all_met { exit::SUCCESS } else { exit::EXPECTATION_NOT_MET })
+    Ok(reports)
 }
+
 /// Refuses more runs than the `runs` limit.
-fn check_runs(runs: u32) -> Result<(), Failure> {
+pub(super) fn check_runs(runs: u32) -> Result<(), Failure> {
     let limit = limits::current().runs;
     if runs > limit {
         return Err(Failure::Usage(format!(
@@ -96,7 +103,7 @@ fn planned(inputs: &Inputs, args: &RunArgs) -> Vec<Planned> {
 }
 
 /// The failure, and exit code, of a write that did not complete.
-fn write_failure(error: WriteError, out: &std::path::Path) -> Failure {
+pub(super) fn write_failure(error: WriteError, out: &std::path::Path) -> Failure {
     let message = format!("cannot write the reports under {}: {error}", out.display());
     match error {
         WriteError::Io(_) => Failure::Write(message),
@@ -138,7 +145,7 @@ fn provenance(drill: &Drill, topology_flag: Option<&str>, args: &RunArgs) -> Pro
         command,
     }
 }
-fn shell_quote(text: &str) -> String {
+pub(super) fn shell_quote(text: &str) -> String {
     let plain = !text.is_empty()
         && text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:=,".contains(c));
     if plain { text.to_owned() } else { format!("'{}'", text.replace('\'', "'\\''")) }

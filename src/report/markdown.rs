@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::Report;
 use crate::timing::human;
 
-fn percent(share: f64) -> String {
+pub(crate) fn percent(share: f64) -> String {
     let pct = share * 100.0;
     let whole = pct == 0.0 || (pct - pct.round()).abs() < 1e-9;
     // One decimal where rounding would hide a difference from 0 % or 100 %

@@ -8,7 +8,7 @@
 
 mod markdown;
 mod plot;
-mod write;
+pub(crate) mod write;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -22,6 +22,7 @@ use crate::response;
 use crate::timing::human;
 use crate::topology::Topology;
 
+pub(crate) use markdown::percent;
 pub use markdown::render as markdown;
 pub use plot::{band_svg, critical_path_svg, recovery_svg, timeline_svg};
 pub use write::{Planned, REPORT_FILES, WriteError, Written, check_out_dir, write_all};

@@ -24,7 +24,7 @@ pub const REPORT_FILES: [&str; 6] =
 
 /// Prefix of the staging directories inside `<out>`; one left behind by a killed run
 /// holds nothing of value and is removed by the next run.
-const STAGING_PREFIX: &str = ".drillsim-staging-";
+pub(crate) const STAGING_PREFIX: &str = ".drillsim-staging-";
 
 /// A report about to be written: what identifies the run that writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,7 +172,7 @@ pub fn write_all(
 /// Removes staging directories left behind by runs that were killed while writing:
 /// those whose process is gone (known from `/proc`; where there is none, nothing is
 /// removed).
-fn remove_stale_staging(out: &Path) {
+pub(crate) fn remove_stale_staging(out: &Path) {
     let proc = Path::new("/proc");
     let Ok(entries) = std::fs::read_dir(out) else {
         return;
@@ -260,7 +260,9 @@ fn swap_in(reports: &[Report], fates: &[Written], staging: &Path, out: &Path) ->
     Ok(())
 }
 
-fn swap_one(new: &Path, target: &Path, old: Option<&Path>) -> io::Result<()> {
+/// Moves `new` (a file or a directory) to `target`, moving what is there to `old`
+/// first; if the second move fails, the first is undone.
+pub(crate) fn swap_one(new: &Path, target: &Path, old: Option<&Path>) -> io::Result<()> {
     if let Some(old) = old {
         std::fs::rename(target, old)?;
     }
@@ -273,10 +275,14 @@ fn swap_one(new: &Path, target: &Path, old: Option<&Path>) -> io::Result<()> {
     moved
 }
 
-/// Puts the earlier reports back in place of the new ones already moved.
-fn roll_back(done: &[(PathBuf, Option<PathBuf>)]) {
+/// Puts the earlier reports (or files) back in place of the new ones already moved.
+pub(crate) fn roll_back(done: &[(PathBuf, Option<PathBuf>)]) {
     for (target, old) in done.iter().rev() {
-        let _ = std::fs::remove_dir_all(target);
+        let _ = if target.is_dir() {
+            std::fs::remove_dir_all(target)
+        } else {
+            std::fs::remove_file(target)
+        };
         if let Some(old) = old {
             let _ = std::fs::rename(old, target);
         }

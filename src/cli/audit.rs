@@ -1,0 +1,106 @@
+//! `drillsim audit`: simulate drills as `run` does, then write one audit of them all.
+
+use std::io::Write as _;
+
+use super::load::{Inputs, load};
+use super::run::{check_runs, shell_quote, simulate_all, write_failure};
+use super::{AuditArgs, Failure, RunArgs, interrupt};
+use crate::audit::{Audit, PlannedAudit, check_audit_dir, write_audit};
+use crate::exit;
+use crate::limits;
+use crate::report::Written;
+
+pub(super) fn audit(args: &AuditArgs) -> Result<u8, Failure> {
+    // Load and check everything before simulating anything
+    check_runs(args.runs)?;
+    let inputs = load(&args.paths, args.topology.as_deref())?;
+    check_audit_dir(&args.out, &planned(&inputs, args), args.force)
+        .map_err(|e| Failure::Usage(format!("{e}; nothing was simulated or written")))?;
+    interrupt::install();
+
+    // Simulate with the machinery of `run`, then write the audit
+    let run = RunArgs {
+        paths: args.paths.clone(),
+        topology: args.topology.clone(),
+        out: args.out.clone(),
+        runs: args.runs,
+        seed: args.seed,
+        quiet: args.quiet,
+        threads: args.threads,
+        force: args.force,
+    };
+    let reports = simulate_all(&inputs, &run)?;
+    let audit = Audit::build(&reports, args.seed, args.runs, command(args));
+    interrupt::begin_writing();
+    let fate = write_audit(&audit, &args.out, args.force, &interrupt::interrupted)
+        .map_err(|e| write_failure(e, &args.out))?;
+
+    // Summary
+    if args.quiet {
+        println!("{}", args.out.display());
+    } else {
+        print_summary(&audit, fate, args);
+    }
+    let all_hold = audit.totals.does_not_hold == 0;
+    Ok(if all_hold { exit::SUCCESS } else { exit::EXPECTATION_NOT_MET })
+}
+
+/// The command that writes the same audit again (into any --out; the thread count
+/// changes nothing).
+fn command(args: &AuditArgs) -> String {
+    let mut command = "drillsim audit".to_owned();
+    for path in &args.paths {
+        command.push(' ');
+        command.push_str(&shell_quote(&path.display().to_string()));
+    }
+    if let Some(t) = &args.topology {
+        command.push_str(&format!(" --topology {}", shell_quote(&t.display().to_string())));
+    }
+    command.push_str(&format!(" --runs {} --seed {}", args.runs, args.seed));
+    for setting in limits::current().changed() {
+        command.push_str(&format!(" --limit {setting}"));
+    }
+    command
+}
+
+/// What identifies the audit about to be written, for [`check_audit_dir`].
+fn planned(inputs: &Inputs, args: &AuditArgs) -> PlannedAudit {
+    let drills = inputs.drills.iter().map(|d| d.drill.file.sha256.clone());
+    let topologies = inputs.topologies.iter().map(|t| t.file.sha256.clone());
+    PlannedAudit {
+        command: command(args),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        input_sha256: drills.chain(topologies).collect(),
+    }
+}
+
+fn print_summary(audit: &Audit, fate: Written, args: &AuditArgs) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{:<5} {:<24} verdict", "drill", "recovery P50 / P95");
+    for row in &audit.drills {
+        let r = &row.recovery_time_s;
+        let recovery = format!("{} / {}", crate::timing::human(r.p50), crate::timing::human(r.p95));
+        let _ = writeln!(out, "{:<5} {:<24} {}", row.id, recovery, row.verdict.label());
+    }
+    if let Some(first) = audit.findings.first() {
+        let _ = writeln!(out, "\nweakest point: {}", first.text);
+    }
+    let t = &audit.totals;
+    let _ = writeln!(
+        out,
+        "\n{} drills, {} runs each, seed {}: holds in {}, under assumption in {}, does not \
+         hold in {}; audit in {} ({})",
+        t.drills,
+        args.runs,
+        args.seed,
+        t.holds,
+        t.holds_under_assumption,
+        t.does_not_hold,
+        args.out.join("audit.html").display(),
+        match fate {
+            Written::New => "written",
+            Written::Replaced => "replaced",
+            Written::Unchanged => "unchanged, the same as before",
+        }
+    );
+}

@@ -1,0 +1,137 @@
+//! `drillsim plan` through the real binary: the Art. 23 steps of the manual's example
+//! drill, deadlines already past, the calendar file and a year of drills.
+
+use std::path::Path;
+
+use super::audit::{Output, drillsim, run};
+
+/// The manual's example drill time (Art. 23: a drill on 28 Jan at 02:00).
+const AT: &str = "2027-01-28T02:00+08:00";
+
+fn plan(args: &[&str]) -> Output {
+    drillsim(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+#[test]
+fn plan_of_the_manuals_example_gives_each_step_its_due_date() {
+    let out = plan(&["plan", "E1", "--at", AT, "--now", "2026-12-01T09:00+08:00"]);
+    out.assert_code(0);
+    assert_eq!(out.stderr, "", "nothing is past a month and a half before");
+    assert!(!out.stdout.contains("PAST"));
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let due = |what: &str| {
+        let line = lines.iter().find(|l| l.trim_start().starts_with(what)).unwrap();
+        line.split_once(" by ").unwrap().1.trim().to_owned()
+    };
+    assert_eq!(due("plan agreed"), "Thu 2027-01-14 02:00 +08:00");
+    assert_eq!(due("WeChat's assessment back"), "Thu 2027-01-21 02:00 +08:00");
+    assert_eq!(due("pre-checks done"), "Thu 2027-01-21 02:00 +08:00");
+    assert_eq!(due("day-before checks start"), "Tue 2027-01-26 02:00 +08:00");
+    // The manual's own example: drill 28 Jan 02:00, notices on 25 Jan
+    assert_eq!(due("roles and places sent"), "end of Mon 2027-01-25");
+    assert_eq!(due("customer service told"), "end of Mon 2027-01-25");
+    assert_eq!(due("partners told"), "end of Tue 2027-01-26");
+    assert_eq!(due("formal email sent"), "end of Tue 2027-01-26");
+    assert_eq!(due("summary sent"), "Fri 2027-01-29 02:00 +08:00");
+    for n in 1..=11 {
+        assert!(lines.iter().any(|l| l.starts_with(&format!("{n:>2}. "))), "step {n}");
+    }
+}
+
+#[test]
+fn plan_warns_of_deadlines_already_past_and_is_the_same_for_the_same_now() {
+    let args = ["plan", "E1", "--at", AT, "--now", "2027-01-26T12:00+08:00"];
+    let out = plan(&args);
+    out.assert_code(0);
+
+    // Everything due by the end of 25 Jan and at 02:00 on the 26th is past; the partner
+    // and formal notices (end of the 26th) are not yet
+    let warned: Vec<&str> = out.stderr.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warned.len(), 8, "{warned:#?}");
+    assert!(out.stderr.contains("step 6 'roles and places sent' was due end of Mon 2027-01-25"));
+    assert!(!out.stderr.contains("partners told"));
+    assert_eq!(out.stdout.matches("PAST").count(), 8);
+    let again = plan(&args);
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str()),
+        (again.stdout.as_str(), again.stderr.as_str())
+    );
+}
+
+#[test]
+fn plan_ics_is_an_rfc_5545_calendar_with_one_event_per_step() {
+    let out = plan(&["plan", "E1", "--at", AT, "--format", "ics", "--now", "2027-01-01T00:00Z"]);
+    out.assert_code(0);
+    let ics = &out.stdout;
+
+    // CRLF line endings only, lines folded at 75 octets
+    assert!(ics.ends_with("END:VCALENDAR\r\n"));
+    assert_eq!(ics.matches('\n').count(), ics.matches("\r\n").count());
+    for line in ics.split("\r\n") {
+        assert!(line.len() <= 75, "{} octets: {line:?}", line.len());
+    }
+
+    // One event per step, each with its own stable UID and a stamp from the inputs
+    assert_eq!(ics.matches("BEGIN:VEVENT\r\n").count(), 11);
+    let uids: Vec<&str> = ics.lines().filter(|l| l.starts_with("UID:")).collect();
+    let mut unique = uids.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), 11);
+    assert_eq!(uids[0], "UID:E1-20270127T180000Z-step-1@drillsim");
+    assert!(ics.contains("DTSTAMP:20270127T180000Z\r\n"));
+    assert!(ics.contains("DTSTART:20270113T180000Z\r\n"), "step 2: two weeks before");
+
+    // The calendar does not depend on --now
+    let later = plan(&["plan", "E1", "--at", AT, "--format", "ics", "--now", "2027-06-01T00:00Z"]);
+    assert_eq!(ics, &later.stdout);
+
+    // A calendar program's parser reads it back (Python's icalendar, where installed)
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("e1.ics"), ics).unwrap();
+    let check = "import icalendar,sys; c=icalendar.Calendar.from_ical(open('e1.ics','rb').read()); \
+                 print(len(c.walk('VEVENT')))";
+    let python = run(dir.path(), "python3", &["-c", "import icalendar"]);
+    if python.code != Some(0) {
+        eprintln!("notice: Python's icalendar is not installed; its read-back check is skipped");
+        return;
+    }
+    let read = run(dir.path(), "python3", &["-c", check]);
+    read.assert_code(0);
+    assert_eq!(read.stdout.trim(), "11");
+}
+
+#[test]
+fn plan_refuses_bad_dates_with_what_is_wrong() {
+    let cases = [
+        ("2027-02-30T02:00+08:00", "must be in range `1..=28`"),
+        ("2027-01-28T02:00", "has no UTC offset"),
+        ("2027-01-28", "has no time of day"),
+        ("28/01/2027 02:00", "is not a date and time"),
+    ];
+    for (at, message) in cases {
+        let out = plan(&["plan", "E1", "--at", at]);
+        out.assert_code(2);
+        assert!(out.stderr.contains(message), "--at {at}: {}", out.stderr);
+        assert_eq!(out.stdout, "");
+    }
+    let out = plan(&["plan", "Z9", "--at", AT]);
+    out.assert_code(2);
+    assert!(out.stderr.contains("Z9: no such drill file, nor a bundled drill of that id"));
+    plan(&["plan", "--calendar", "0"]).assert_code(2);
+    plan(&["plan", "E1"]).assert_code(2);
+}
+
+#[test]
+fn plan_calendar_lays_out_a_year_by_the_cadence_of_art_22_and_art_9() {
+    let out = plan(&["plan", "--calendar", "2027"]);
+    out.assert_code(0);
+    let count = |kind: &str| out.stdout.lines().filter(|l| l.contains(kind)).count();
+    assert_eq!(count("quick pay (快捷支付) drill"), 12);
+    assert_eq!(count("balance pay (余额支付) drill"), 6);
+    assert_eq!(count("whole emergency plan drill; report to the regulator"), 2);
+
+    let ics = plan(&["plan", "--calendar", "2027", "--format", "ics"]);
+    ics.assert_code(0);
+    assert_eq!(ics.stdout.matches("BEGIN:VEVENT\r\n").count(), 20);
+    assert!(ics.stdout.contains("UID:quick-pay-20270127T180000Z@drillsim\r\n"));
+}
