@@ -232,11 +232,11 @@ impl RestoreStep {
             (RestoreStep::Replay, _) => {
                 "replay every update log after the sequence recorded in bak_log"
             }
-            (RestoreStep::Verify, _) => "verify: list databases and tables, select rows",
+            (RestoreStep::Verify, _) => "list databases and tables, select rows",
             (RestoreStep::Import, _) => "import the verified data back into production",
             (RestoreStep::Reconcile, _) => {
-                "reconcile: keep the application-log operations absent from the update log \
-                 and re-apply them"
+                "keep the application-log operations absent from the update log and re-apply \
+                 them"
             }
         }
     }
@@ -362,7 +362,8 @@ mod tests {
     fn a_rebuild_fetches_untars_loads_and_replays_at_the_stated_throughputs() {
         // 200 GiB: fetch 204,800 MiB / 100 = 2048 s, untar / 200 = 1024 s, load / 20 =
         // 10,240 s; replay 300 tx/s x age / 2000 tx/s = 0.15 x age
-        let plan = database(200.0).plan(Scenario::Rebuild, 1.0, 0.0, &mut ChaCha8Rng::seed_from_u64(1));
+        let plan =
+            database(200.0).plan(Scenario::Rebuild, 1.0, 0.0, &mut ChaCha8Rng::seed_from_u64(1));
         let ids: Vec<&str> = plan.steps.iter().map(|(s, _)| s.id()).collect();
         assert_eq!(ids, ["reinstall", "fetch", "untar", "load", "replay", "verify"]);
         assert_eq!(plan.steps[1].1, 2048.0);
@@ -373,8 +374,12 @@ mod tests {
 
     #[test]
     fn a_point_in_time_restore_goes_through_a_temporary_database_before_the_import() {
-        let plan =
-            database(200.0).plan(Scenario::PointInTime, 0.01, 0.0, &mut ChaCha8Rng::seed_from_u64(1));
+        let plan = database(200.0).plan(
+            Scenario::PointInTime,
+            0.01,
+            0.0,
+            &mut ChaCha8Rng::seed_from_u64(1),
+        );
         let ids: Vec<&str> = plan.steps.iter().map(|(s, _)| s.id()).collect();
         assert_eq!(ids, ["fetch", "untar", "load", "replay", "verify", "import"]);
     }

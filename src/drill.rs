@@ -232,7 +232,9 @@ impl Action {
     /// Whether the action takes its target element down (attacks do not: they fail a
     /// share of requests; faults of the data side act on replication or on data).
     pub fn takes_down(self) -> bool {
-        self != Action::Restore && !self.is_attack() && (!self.is_data() || self == Action::LoseDisk)
+        self != Action::Restore
+            && !self.is_attack()
+            && (!self.is_data() || self == Action::LoseDisk)
     }
 
     /// A fault of the data side: replication, a grey failure, data lost or dropped.
@@ -654,7 +656,10 @@ impl DrillFile {
             ("risk", raw.risk.as_ref().map(|r| r.span())),
             (
                 "share",
-                raw.share.as_ref().filter(|_| action != Action::DropTable && action != Action::DropDatabase).map(|s| s.span()),
+                raw.share
+                    .as_ref()
+                    .filter(|_| action != Action::DropTable && action != Action::DropDatabase)
+                    .map(|s| s.span()),
             ),
             (
                 "duration",
@@ -671,7 +676,8 @@ impl DrillFile {
         let duration = raw.duration.as_ref().map(|d| self.positive(d, "duration", problems));
 
         // The target: a server of a database, or the database service
-        let on_service = matches!(action, Action::LoadSurge | Action::DropTable | Action::DropDatabase);
+        let on_service =
+            matches!(action, Action::LoadSurge | Action::DropTable | Action::DropDatabase);
         let (target, database) = if on_service {
             let what = format!("'{}'", action.name());
             self.database_service(&raw.target, "target", &what, topology, problems)?
@@ -700,7 +706,11 @@ impl DrillFile {
                     (Some(s), _) if *s.get_ref() > 0.0 && *s.get_ref() <= 1.0 => *s.get_ref(),
                     (Some(s), _) => {
                         let message = format!("{} is not a share above 0, up to 1", s.get_ref());
-                        problems.push(self.source.problem_at(s.span().start, Some("share"), message));
+                        problems.push(self.source.problem_at(
+                            s.span().start,
+                            Some("share"),
+                            message,
+                        ));
                         return None;
                     }
                 };
@@ -721,7 +731,8 @@ impl DrillFile {
         problems: &mut Problems,
     ) -> Option<(ElementId, usize)> {
         let names = topology.data.iter().map(|d| topology.services[d.service].id.as_str());
-        let found = topology.data.iter().position(|d| topology.services[d.service].id == *raw.get_ref());
+        let found =
+            topology.data.iter().position(|d| topology.services[d.service].id == *raw.get_ref());
         let Some(database) = found else {
             let message = format!(
                 "'{}' is not a database with a [[data]] entry in topology '{}'; {what} names one",
@@ -734,7 +745,10 @@ impl DrillFile {
             return None;
         };
         let service = &topology.services[topology.data[database].service];
-        let group = service.primary_site.and_then(|s| service.deployment_at(s)).or(service.deployments.first().map(|d| d.1))?;
+        let group = service
+            .primary_site
+            .and_then(|s| service.deployment_at(s))
+            .or(service.deployments.first().map(|d| d.1))?;
         Some((topology.groups[group].members[0], database))
     }
 
@@ -980,7 +994,11 @@ impl DrillFile {
             "restore-within" => match &raw.within {
                 Some(w) => Check::RestoreWithin(self.positive(w, "within", problems)),
                 None => {
-                    problems.push(self.at(&raw.check, "within", "check 'restore-within' needs 'within'"));
+                    problems.push(self.at(
+                        &raw.check,
+                        "within",
+                        "check 'restore-within' needs 'within'",
+                    ));
                     return None;
                 }
             },
@@ -1172,7 +1190,10 @@ impl DrillFile {
                         .filter(|g| g.bring_up.is_some())
                         .map(|g| format!("spare:{}", g.id)),
                 )
-                .chain(["restore", "mitigation", "manual-promotion", "data-recovery"].map(String::from))
+                .chain(
+                    ["restore", "mitigation", "manual-promotion", "data-recovery"]
+                        .map(String::from),
+                )
                 .collect();
             let mut problem =
                 self.at(by, "by", &format!("unknown recovery cause '{}'", by.get_ref()));
@@ -1232,10 +1253,9 @@ fn describe(raw: &RawExpect) -> String {
             raw.database.as_ref().map_or("", |d| d.get_ref()),
             raw.within.as_ref().map_or("", |w| w.get_ref())
         ),
-        "restore-within" => format!(
-            "data recovered within {}",
-            raw.within.as_ref().map_or("", |w| w.get_ref())
-        ),
+        "restore-within" => {
+            format!("data recovered within {}", raw.within.as_ref().map_or("", |w| w.get_ref()))
+        }
         "brought-up" => format!(
             "spare of {} brought into service",
             raw.by.as_ref().map_or("", |b| b.get_ref().trim_start_matches("spare:"))

@@ -120,23 +120,47 @@ pub enum DataHappening {
     /// A replica acknowledges again: semi-synchronous once more.
     SemiSyncBack,
     /// A replica stopped replicating `since` seconds before now.
-    ReplicationStopped { member: ElementId, since: f64 },
-    ReplicationResumed { member: ElementId },
+    ReplicationStopped {
+        member: ElementId,
+        since: f64,
+    },
+    ReplicationResumed {
+        member: ElementId,
+    },
     /// A load surge began: replicas acknowledge too late.
     LoadSurge,
     LoadSurgeOver,
     /// A new primary; `lost` seconds of committed writes it never received.
-    Promoted { member: ElementId, lost: f64, by_hand: bool, cross_site: bool },
+    Promoted {
+        member: ElementId,
+        lost: f64,
+        by_hand: bool,
+        cross_site: bool,
+    },
     /// The best candidate lags more than the lag limit: promotion refused.
-    PromotionRefused { member: ElementId, lag: f64 },
+    PromotionRefused {
+        member: ElementId,
+        lag: f64,
+    },
     /// A person notices what automatic detection missed or what only people handle.
-    Noticed { why: &'static str },
+    Noticed {
+        why: &'static str,
+    },
     /// A share of the database's requests fail: a table or the database was dropped,
     /// on every replica and real-time copy at once.
-    Dropped { share: f64 },
-    RestoreStarted { scenario: Scenario },
-    RestoreStep { scenario: Scenario, step: RestoreStep },
-    Restored { scenario: Scenario },
+    Dropped {
+        share: f64,
+    },
+    RestoreStarted {
+        scenario: Scenario,
+    },
+    RestoreStep {
+        scenario: Scenario,
+        step: RestoreStep,
+    },
+    Restored {
+        scenario: Scenario,
+    },
 }
 
 impl DataHappening {
@@ -442,14 +466,25 @@ enum Event {
 #[derive(Debug, Clone, Copy)]
 enum DataEvent {
     /// The primary stops waiting for an acknowledgement.
-    SemiSyncTimeout { epoch: u32 },
+    SemiSyncTimeout {
+        epoch: u32,
+    },
     /// A stopped replica replicates again.
-    Resume { member: ElementId, epoch: u32 },
+    Resume {
+        member: ElementId,
+        epoch: u32,
+    },
     SurgeOver,
     /// A person has taken the alert; what they do next.
-    Noticed { then: Then },
-    ManualFailover { epoch: u32 },
-    RestoreStep { step: usize },
+    Noticed {
+        then: Then,
+    },
+    ManualFailover {
+        epoch: u32,
+    },
+    RestoreStep {
+        step: usize,
+    },
 }
 
 /// What a person does once they notice a data problem.
@@ -739,7 +774,10 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
                 .map(|g| g.service.and_then(|(s, _)| topology.database_of(s)))
                 .collect(),
             data: vec![
-                DataState { cut_since: vec![None; topology.sites.len()], ..DataState::default() };
+                DataState {
+                    cut_since: vec![None; topology.sites.len()],
+                    ..DataState::default()
+                };
                 topology.data.len()
             ],
         }

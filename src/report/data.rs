@@ -166,7 +166,10 @@ fn copies(topology: &Topology, drill: &Drill, d: usize, db: &Database) -> Vec<Co
                 ),
             )
         } else {
-            (format!("real-time copy at {site_id} ({members} server(s))"), format!("asynchronous, {}", db.remote_lag))
+            (
+                format!("real-time copy at {site_id} ({members} server(s))"),
+                format!("asynchronous, {}", db.remote_lag),
+            )
         };
         list.push(CopyInfo { copy, behind, holds_dropped_data: holds(false) });
     }
@@ -222,7 +225,9 @@ fn notes(
             db.tx_rate
         ));
     }
-    let stops = drill.faults.iter().any(|f| matches!(f.data, Some(DataFault::StopReplication { database, .. }) if database == d));
+    let stops = drill.faults.iter().any(
+        |f| matches!(f.data, Some(DataFault::StopReplication { database, .. }) if database == d),
+    );
     if stops {
         notes.push(match db.lag_limit {
             Some(limit) => format!(
@@ -235,7 +240,10 @@ fn notes(
                 .into(),
         });
     }
-    let surge = drill.faults.iter().any(|f| matches!(f.data, Some(DataFault::LoadSurge { database }) if database == d));
+    let surge = drill
+        .faults
+        .iter()
+        .any(|f| matches!(f.data, Some(DataFault::LoadSurge { database }) if database == d));
     if surge {
         notes.push(format!(
             "under the load surge no acknowledgement came within {}: writes blocked that long, \
@@ -246,7 +254,10 @@ fn notes(
     }
 
     // Partitions: what an automatic cross-site failover would have done
-    let partitions = drill.faults.iter().any(|f| matches!(f.action, Action::Partition | Action::Fail) && topology.elements[f.target].kind == crate::topology::ElementKind::Link);
+    let partitions = drill.faults.iter().any(|f| {
+        matches!(f.action, Action::Partition | Action::Fail)
+            && topology.elements[f.target].kind == crate::topology::ElementKind::Link
+    });
     if stats.runs_with_split_brain > 0 || (partitions && stats.runs_with_promotion == 0) {
         let service = &topology.services[db.service];
         let mechanism = &topology.mechanisms[service.mechanism];
@@ -275,10 +286,9 @@ fn notes(
     // Data dropped by mistake
     if let Some(share) = drops(drill, d).next() {
         let delayed = match db.delayed {
-            Some((_, delay)) => format!(
-                "the delayed copy still holds it for {} after the drop",
-                human(delay)
-            ),
+            Some((_, delay)) => {
+                format!("the delayed copy still holds it for {} after the drop", human(delay))
+            }
             None => "no delayed copy of this database (Art. 21 keeps one of core data only)".into(),
         };
         notes.push(format!(
@@ -481,6 +491,7 @@ fn restore_markdown(md: &mut String, r: &RestoreInfo) {
     let _ = writeln!(md, "\n| check | holds | why it matters |");
     let _ = writeln!(md, "|---|---|---|");
     for c in &r.checks {
-        let _ = writeln!(md, "| {} | {} | {} |", c.check, if c.holds { "yes" } else { "no" }, c.note);
+        let _ =
+            writeln!(md, "| {} | {} | {} |", c.check, if c.holds { "yes" } else { "no" }, c.note);
     }
 }

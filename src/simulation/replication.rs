@@ -32,8 +32,11 @@ impl<R: Rng + ?Sized> Simulation<'_, R> {
 
     /// Applies a fault of the data side.
     pub(super) fn data_fault(&mut self, i: usize, fault: DataFault) -> Option<Cause> {
-        let (action, target, duration) =
-            (self.drill.faults[i].action, self.drill.faults[i].target, self.drill.faults[i].duration);
+        let (action, target, duration) = (
+            self.drill.faults[i].action,
+            self.drill.faults[i].target,
+            self.drill.faults[i].duration,
+        );
         let d = fault.database();
         self.dirty = Dirty { elements: true, members: true, shares: true };
         match fault {
@@ -57,7 +60,8 @@ impl<R: Rng + ?Sized> Simulation<'_, R> {
                 let what = DataHappening::ReplicationStopped { member: target, since };
                 self.note_data(d, what);
                 if let Some(duration) = duration {
-                    let event = DataEvent::Resume { member: target, epoch: self.stop_epochs[target] };
+                    let event =
+                        DataEvent::Resume { member: target, epoch: self.stop_epochs[target] };
                     self.schedule(duration, Event::Data { database: d, event });
                 }
             }
@@ -65,7 +69,10 @@ impl<R: Rng + ?Sized> Simulation<'_, R> {
                 self.data[d].surges += 1;
                 self.note_data(d, DataHappening::LoadSurge);
                 if let Some(duration) = duration {
-                    self.schedule(duration, Event::Data { database: d, event: DataEvent::SurgeOver });
+                    self.schedule(
+                        duration,
+                        Event::Data { database: d, event: DataEvent::SurgeOver },
+                    );
                 }
             }
             DataFault::Drop { share, .. } => {
@@ -94,7 +101,9 @@ impl<R: Rng + ?Sized> Simulation<'_, R> {
                 self.data[d].stalled = false;
                 self.dirty.shares = true;
                 self.note_data(d, DataHappening::SemiSyncFallback);
-                Some(Cause::Mechanism(self.topology.services[self.topology.data[d].service].mechanism))
+                Some(Cause::Mechanism(
+                    self.topology.services[self.topology.data[d].service].mechanism,
+                ))
             }
             DataEvent::Resume { member, epoch } => {
                 if self.stop_epochs[member] != epoch {
@@ -146,7 +155,9 @@ impl<R: Rng + ?Sized> Simulation<'_, R> {
             }
             Then::Restore(scenario, share) => {
                 let why = match scenario {
-                    Scenario::PointInTime => "data dropped by mistake; restore it from the cold backup",
+                    Scenario::PointInTime => {
+                        "data dropped by mistake; restore it from the cold backup"
+                    }
                     Scenario::Rebuild => "no replica can take over; rebuild the primary",
                     Scenario::DiskLost => "a disk is lost; rebuild its host",
                 };
@@ -169,7 +180,11 @@ impl<R: Rng + ?Sized> Simulation<'_, R> {
         let mut best: Option<(usize, f64, f64)> = None;
         for k in 0..self.topology.groups[group].members.len() {
             let member = self.member(group, k);
-            if k == active || !self.usable(group, k) || !self.slot(group, k).seen_alive || self.hung[member] {
+            if k == active
+                || !self.usable(group, k)
+                || !self.slot(group, k).seen_alive
+                || self.hung[member]
+            {
                 continue;
             }
             let (lost, unacked) = self.candidate_loss(d, member, down_at, false);
@@ -223,7 +238,13 @@ impl<R: Rng + ?Sized> Simulation<'_, R> {
 
     /// What a candidate never received when the primary was lost at `down_at`
     /// \[seconds of writes\], and the time since the last acknowledged write.
-    fn candidate_loss(&mut self, d: usize, member: ElementId, down_at: f64, cross_site: bool) -> (f64, f64) {
+    fn candidate_loss(
+        &mut self,
+        d: usize,
+        member: ElementId,
+        down_at: f64,
+        cross_site: bool,
+    ) -> (f64, f64) {
         let database = &self.topology.data[d];
         if let Some(since) = self.stopped_since[member] {
             let lost = (down_at - since).max(0.0);
@@ -397,7 +418,10 @@ impl<R: Rng + ?Sized> Simulation<'_, R> {
             duration += lost_tx / replay;
         }
         run.steps.push((what, duration));
-        self.schedule(duration, Event::Data { database: d, event: DataEvent::RestoreStep { step } });
+        self.schedule(
+            duration,
+            Event::Data { database: d, event: DataEvent::RestoreStep { step } },
+        );
     }
 
     fn restore_step_done(&mut self, d: usize, step: usize) -> Option<Cause> {
@@ -421,7 +445,11 @@ impl<R: Rng + ?Sized> Simulation<'_, R> {
                 let lost = self.drill.faults.iter().filter(|f| f.action == Action::LoseDisk);
                 let rebuilt: Vec<ElementId> = lost.map(|f| f.target).collect();
                 let primary = self.primary(d).map(|(g, k)| self.member(g, k));
-                let hosts = if scenario == Scenario::Rebuild { primary.into_iter().collect() } else { rebuilt };
+                let hosts = if scenario == Scenario::Rebuild {
+                    primary.into_iter().collect()
+                } else {
+                    rebuilt
+                };
                 for host in hosts {
                     self.failed[host] = false;
                     self.fault_epochs[host] += 1;

@@ -933,9 +933,10 @@ impl<'a> Checker<'a> {
         let service = self.replicated_service(&raw.service, "service", services, mechanisms);
         let delayed_copy = raw.delayed_copy.as_ref().map(|d| {
             self.replicated_service(d, "delayed_copy", services, mechanisms).map(|s| {
-                let delay = raw.delay.as_ref().map_or(DEFAULT_DELAY_S, |d| {
-                    self.positive_duration(d, "delay")
-                });
+                let delay = raw
+                    .delay
+                    .as_ref()
+                    .map_or(DEFAULT_DELAY_S, |d| self.positive_duration(d, "delay"));
                 (s, delay)
             })
         });
@@ -962,18 +963,30 @@ impl<'a> Checker<'a> {
         };
 
         // Replication and promotion
-        let semi_sync_timeout = raw
-            .semi_sync_timeout
-            .as_ref()
-            .map_or(DEFAULT_SEMI_SYNC_TIMEOUT_S, |t| self.positive_duration(t, "semi_sync_timeout"));
+        let semi_sync_timeout =
+            raw.semi_sync_timeout.as_ref().map_or(DEFAULT_SEMI_SYNC_TIMEOUT_S, |t| {
+                self.positive_duration(t, "semi_sync_timeout")
+            });
         let lag_limit = raw.lag_limit.as_ref().map(|l| self.duration(l, "lag_limit"));
         Some(Database {
             service: service?,
-            name: if raw.name.is_empty() { raw.service.get_ref().clone() } else { raw.name.clone() },
+            name: if raw.name.is_empty() {
+                raw.service.get_ref().clone()
+            } else {
+                raw.name.clone()
+            },
             tx_rate,
             semi_sync_timeout,
-            replica_lag: self.optional_distribution(&raw.replica_lag, "replica_lag", default_replica_lag()),
-            remote_lag: self.optional_distribution(&raw.remote_lag, "remote_lag", default_remote_lag()),
+            replica_lag: self.optional_distribution(
+                &raw.replica_lag,
+                "replica_lag",
+                default_replica_lag(),
+            ),
+            remote_lag: self.optional_distribution(
+                &raw.remote_lag,
+                "remote_lag",
+                default_remote_lag(),
+            ),
             delayed: delayed_copy.flatten(),
             lag_limit,
             manual_failover: self.optional_distribution(
@@ -999,9 +1012,10 @@ impl<'a> Checker<'a> {
             self.report(raw.span(), key, format!("unknown service '{}'", raw.get_ref()), hint);
             return None;
         };
-        let replicated = services.get(s).and_then(|s| mechanisms.get(s.mechanism)).is_some_and(|m| {
-            matches!(m.kind, MechanismKind::ReplicatedDb { .. })
-        });
+        let replicated = services
+            .get(s)
+            .and_then(|s| mechanisms.get(s.mechanism))
+            .is_some_and(|m| matches!(m.kind, MechanismKind::ReplicatedDb { .. }));
         if !replicated {
             let message = format!("'{}' is not a replicated database", raw.get_ref());
             let hint = "name a service whose mechanism is of kind replicated-db".to_owned();
@@ -1019,7 +1033,12 @@ impl<'a> Checker<'a> {
             return v;
         }
         let message = format!("{v} is not a positive number");
-        self.report(value.span(), key, message, Some(format!("leave it out for the default {default}")));
+        self.report(
+            value.span(),
+            key,
+            message,
+            Some(format!("leave it out for the default {default}")),
+        );
         default
     }
 

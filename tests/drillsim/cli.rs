@@ -24,8 +24,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_drillsim");
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The bundled drills in the manual's order (D1-D7, N1-N3, A1-A11, E1-E5, then the
-/// security incidents S1-S3 and H1-H4): id and file under `drills/`.
-const BUNDLED: [(&str, &str); 33] = [
+/// security incidents S1-S3 and H1-H4, then the data drills R1-R3, I1-I4 and C1): id
+/// and file under `drills/`.
+const BUNDLED: [(&str, &str); 41] = [
     ("D1", "d1-xian-external-down.toml"),
     ("D2", "d2-xian-shahe-internal-down.toml"),
     ("D3", "d3-shahe-external-down.toml"),
@@ -59,6 +60,14 @@ const BUNDLED: [(&str, &str); 33] = [
     ("H2", "h2-dns-hijack-low-risk.toml"),
     ("H3", "h3-dns-hijack-false-positive.toml"),
     ("H4", "h4-forged-subdomain.toml"),
+    ("R1", "r1-table-dropped.toml"),
+    ("R2", "r2-primary-rebuilt.toml"),
+    ("R3", "r3-primary-disk-lost.toml"),
+    ("I1", "i1-grey-primary.toml"),
+    ("I2", "i2-lagging-replica-promoted.toml"),
+    ("I3", "i3-semi-sync-timeout.toml"),
+    ("I4", "i4-short-partition.toml"),
+    ("C1", "c1-accounting-db-dropped.toml"),
 ];
 
 /// The files `run` writes for each drill.
