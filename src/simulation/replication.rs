@@ -137,7 +137,7 @@ impl<R: Rng + ?Sized> Simulation<'_, R> {
         self.mark_detected();
         match then {
             Then::Failover => {
-                let Some((group, k)) = self.primary(d) else { return None };
+                let (group, k) = self.primary(d)?;
                 let member = self.member(group, k);
                 let writes_fail = self.hung[member] || !self.slot(group, k).seen_alive;
                 if !writes_fail || self.data[d].manual_pending {
