@@ -7,7 +7,9 @@ pub const TOPOLOGY: (&str, &str) =
     ("topologies/tenpay.toml", include_str!("../topologies/tenpay.toml"));
 
 /// Label and text of every bundled drill, in the manual's order: D1-D7, N1-N3, A1-A11,
-/// E1-E5, then the security incidents S1-S3 (DDoS) and H1-H4 (DNS hijack).
+/// E1-E5, then the security incidents S1-S3 (DDoS) and H1-H4 (DNS hijack), then the
+/// data drills: R1-R3 (the recovery scenarios of Chapter 7), I1-I4 (patterns of public
+/// incidents) and C1 (a database dropped by mistake).
 pub const DRILLS: &[(&str, &str)] = &[
     ("drills/d1-xian-external-down.toml", include_str!("../drills/d1-xian-external-down.toml")),
     (
@@ -81,6 +83,20 @@ pub const DRILLS: &[(&str, &str)] = &[
         include_str!("../drills/h3-dns-hijack-false-positive.toml"),
     ),
     ("drills/h4-forged-subdomain.toml", include_str!("../drills/h4-forged-subdomain.toml")),
+    ("drills/r1-table-dropped.toml", include_str!("../drills/r1-table-dropped.toml")),
+    ("drills/r2-primary-rebuilt.toml", include_str!("../drills/r2-primary-rebuilt.toml")),
+    ("drills/r3-primary-disk-lost.toml", include_str!("../drills/r3-primary-disk-lost.toml")),
+    ("drills/i1-grey-primary.toml", include_str!("../drills/i1-grey-primary.toml")),
+    (
+        "drills/i2-lagging-replica-promoted.toml",
+        include_str!("../drills/i2-lagging-replica-promoted.toml"),
+    ),
+    ("drills/i3-semi-sync-timeout.toml", include_str!("../drills/i3-semi-sync-timeout.toml")),
+    ("drills/i4-short-partition.toml", include_str!("../drills/i4-short-partition.toml")),
+    (
+        "drills/c1-accounting-db-dropped.toml",
+        include_str!("../drills/c1-accounting-db-dropped.toml"),
+    ),
 ];
 
 #[cfg(test)]

@@ -72,6 +72,9 @@ struct RawFault {
     /// dns-hijack and forged-subdomain: high, low or false-positive (Appendix 1)
     #[schemars(with = "Option<String>")]
     risk: Option<Text>,
+    /// stop-replication: how long before `at` the replica stopped replicating
+    #[schemars(with = "Option<String>")]
+    since: Option<Text>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -94,6 +97,9 @@ struct RawExpect {
     grade: Option<Spanned<i64>>,
     #[schemars(with = "Option<f64>")]
     in_runs: Option<Spanned<f64>>,
+    /// rpo-within: the database service (db-core, db-acct)
+    #[schemars(with = "Option<String>")]
+    database: Option<Text>,
 }
 
 /// The JSON Schema of drill files, for editors that validate TOML as people type
@@ -130,10 +136,23 @@ pub enum Action {
     DnsHijack,
     /// Users are led to a forged sub-domain of the company's domain (Q9).
     ForgedSubdomain,
+    /// A database server stops answering while its process lives (a grey failure):
+    /// health checks pass, requests fail.
+    Hang,
+    /// A database server's disk is lost with its data (Art. 17, scenario 3).
+    LoseDisk,
+    /// A replica stops replicating (it keeps serving what it has).
+    StopReplication,
+    /// A load surge on a database: replicas acknowledge too late for semi-sync.
+    LoadSurge,
+    /// A table dropped by mistake (Art. 17, scenario 1).
+    DropTable,
+    /// A whole database dropped by mistake (Art. 17, scenario 1).
+    DropDatabase,
 }
 
 impl Action {
-    const NAMES: [&'static str; 8] = [
+    const NAMES: [&'static str; 14] = [
         "fail",
         "restore",
         "partition",
@@ -142,6 +161,12 @@ impl Action {
         "ddos",
         "dns-hijack",
         "forged-subdomain",
+        "hang",
+        "lose-disk",
+        "stop-replication",
+        "load-surge",
+        "drop-table",
+        "drop-database",
     ];
 
     fn parse(text: &str) -> Option<Action> {
@@ -154,6 +179,12 @@ impl Action {
             "ddos" => Action::Ddos,
             "dns-hijack" => Action::DnsHijack,
             "forged-subdomain" => Action::ForgedSubdomain,
+            "hang" => Action::Hang,
+            "lose-disk" => Action::LoseDisk,
+            "stop-replication" => Action::StopReplication,
+            "load-surge" => Action::LoadSurge,
+            "drop-table" => Action::DropTable,
+            "drop-database" => Action::DropDatabase,
             _ => return None,
         })
     }
@@ -168,6 +199,12 @@ impl Action {
             Action::Ddos => "ddos",
             Action::DnsHijack => "dns-hijack",
             Action::ForgedSubdomain => "forged-subdomain",
+            Action::Hang => "hang",
+            Action::LoseDisk => "lose-disk",
+            Action::StopReplication => "stop-replication",
+            Action::LoadSurge => "load-surge",
+            Action::DropTable => "drop-table",
+            Action::DropDatabase => "drop-database",
         }
     }
 
@@ -177,14 +214,44 @@ impl Action {
             Action::Partition => Some(ElementKind::Link),
             Action::LosePowerFeed => Some(ElementKind::Power),
             Action::LoseSite | Action::Ddos => Some(ElementKind::Site),
-            Action::Fail | Action::Restore | Action::DnsHijack | Action::ForgedSubdomain => None,
+            Action::Fail
+            | Action::Restore
+            | Action::DnsHijack
+            | Action::ForgedSubdomain
+            | Action::Hang
+            | Action::LoseDisk
+            | Action::StopReplication
+            | Action::LoadSurge
+            | Action::DropTable
+            | Action::DropDatabase => None,
         }
     }
 
     /// Whether the action takes its target element down (attacks do not: they fail a
-    /// share of requests).
+    /// share of requests; faults of the data side act on replication or on data).
     pub fn takes_down(self) -> bool {
-        self != Action::Restore && !self.is_attack()
+        self != Action::Restore
+            && !self.is_attack()
+            && (!self.is_data() || self == Action::LoseDisk)
+    }
+
+    /// A fault of the data side: replication, a grey failure, data lost or dropped.
+    pub fn is_data(self) -> bool {
+        matches!(
+            self,
+            Action::Hang
+                | Action::LoseDisk
+                | Action::StopReplication
+                | Action::LoadSurge
+                | Action::DropTable
+                | Action::DropDatabase
+        )
+    }
+
+    /// Whether the fault can start an incident, from which recovery is measured: all
+    /// but a restore and a replica stopping replicating (which fails no request).
+    pub fn starts_incident(self) -> bool {
+        self.takes_down() || self.is_attack() || (self.is_data() && self != Action::StopReplication)
     }
 
     /// A security incident rather than a failure of an element.
@@ -215,6 +282,35 @@ pub enum Attack {
     Hijack { entry: EntryId, share: f64, risk: Risk, forged: bool },
 }
 
+/// A fault of the data side, resolved.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DataFault {
+    /// A server of a database stops answering; health checks still pass.
+    Hang { database: usize },
+    /// A server of a database loses its disk.
+    LoseDisk { database: usize },
+    /// A replica of a database stopped replicating `since` seconds before the fault's
+    /// time.
+    StopReplication { database: usize, since: f64 },
+    /// Replicas acknowledge too late for semi-sync while it lasts.
+    LoadSurge { database: usize },
+    /// `share` (ratio 0-1) of the database's requests need what was dropped.
+    Drop { database: usize, share: f64 },
+}
+
+impl DataFault {
+    /// The `[[data]]` entry it acts on, by index.
+    pub fn database(self) -> usize {
+        match self {
+            DataFault::Hang { database }
+            | DataFault::LoseDisk { database }
+            | DataFault::StopReplication { database, .. }
+            | DataFault::LoadSurge { database }
+            | DataFault::Drop { database, .. } => database,
+        }
+    }
+}
+
 /// One injected fault, at a simulated time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fault {
@@ -226,6 +322,8 @@ pub struct Fault {
     pub duration: Option<f64>,
     /// The security incident, for the attack actions.
     pub attack: Option<Attack>,
+    /// The data fault, for the actions of the data side.
+    pub data: Option<DataFault>,
 }
 
 /// What is credited with the recovery of a drill.
@@ -241,6 +339,11 @@ pub enum Cause {
     Restore,
     /// A security incident was mitigated (a DDoS filtered, a poisoned cache purged).
     Mitigation,
+    /// A person promoted a replica by hand (a grey failure, a refused promotion).
+    ManualPromotion,
+    /// A recovery scenario of Chapter 7 restored the data (a dropped table back, a
+    /// primary rebuilt).
+    DataRecovery,
 }
 
 impl Cause {
@@ -252,6 +355,8 @@ impl Cause {
             Cause::Spare(g) => format!("spare:{}", topology.groups[g].id),
             Cause::Restore => "restore".to_owned(),
             Cause::Mitigation => "mitigation".to_owned(),
+            Cause::ManualPromotion => "manual-promotion".to_owned(),
+            Cause::DataRecovery => "data-recovery".to_owned(),
         }
     }
 }
@@ -273,6 +378,12 @@ pub enum Check {
     RecoveredBy(Cause),
     /// The spare of a group is brought into service by hand (by index of the group).
     BroughtUp(usize),
+    /// A database (by index of its `[[data]]` entry) loses at most this many seconds of
+    /// committed writes.
+    RpoWithin { database: usize, within: f64 },
+    /// Every recovery scenario started completes within this time of the first fault
+    /// \[seconds\].
+    RestoreWithin(f64),
 }
 
 /// A check and the share of simulated runs in which it must hold.
@@ -289,7 +400,7 @@ impl Drill {
     /// Time of the first fault that takes something down \[seconds\]: the start of the
     /// incident, from which recovery and detection are measured.
     pub fn first_fault(&self) -> f64 {
-        let starts = |f: &&Fault| f.action.takes_down() || f.action.is_attack();
+        let starts = |f: &&Fault| f.action.starts_incident();
         let downs = self.faults.iter().filter(starts).map(|f| f.at);
         let first = downs.fold(f64::INFINITY, f64::min);
         if first.is_finite() { first } else { 0.0 }
@@ -426,7 +537,7 @@ impl DrillFile {
         horizon: f64,
         problems: &mut Problems,
     ) {
-        let starts = |f: &&Fault| f.action.takes_down() || f.action.is_attack();
+        let starts = |f: &&Fault| f.action.starts_incident();
         let downs = faults.iter().flatten().filter(starts).map(|f| f.at);
         let first = downs.fold(f64::INFINITY, f64::min);
         for (fault, raw) in faults.iter().zip(&self.raw.fault) {
@@ -499,8 +610,17 @@ impl DrillFile {
             problems.push(problem);
             return None;
         };
+        if let Some(since) = raw.since.as_ref().filter(|_| action != Action::StopReplication) {
+            let message = format!("does not apply to a '{}' fault", action.name());
+            let mut problem = self.at(since, "since", &message);
+            problem.hint = Some("'since' belongs to stop-replication".into());
+            problems.push(problem);
+        }
         if action.is_attack() {
             return self.attack(raw, at, action, topology, problems);
+        }
+        if action.is_data() {
+            return self.data_fault(raw, at, action, topology, problems);
         }
         self.reject_attack_keys(raw, action, problems);
         let target = self.target(&raw.target, action, topology, problems)?;
@@ -516,7 +636,144 @@ impl DrillFile {
             }
             (None, _) => None,
         };
-        Some(Fault { at, action, target, duration, attack: None })
+        Some(Fault { at, action, target, duration, attack: None, data: None })
+    }
+
+    /// A fault of the data side. `hang`, `lose-disk` and `stop-replication` name a
+    /// server of a database with a `[[data]]` entry; `load-surge`, `drop-table` and
+    /// `drop-database` name the database service itself.
+    fn data_fault(
+        &self,
+        raw: &RawFault,
+        at: f64,
+        action: Action,
+        topology: &Topology,
+        problems: &mut Problems,
+    ) -> Option<Fault> {
+        // Keys that belong to other faults
+        let foreign = [
+            ("kind", raw.kind.as_ref().map(|k| k.span())),
+            ("risk", raw.risk.as_ref().map(|r| r.span())),
+            (
+                "share",
+                raw.share
+                    .as_ref()
+                    .filter(|_| action != Action::DropTable && action != Action::DropDatabase)
+                    .map(|s| s.span()),
+            ),
+            (
+                "duration",
+                raw.duration
+                    .as_ref()
+                    .filter(|_| !matches!(action, Action::StopReplication | Action::LoadSurge))
+                    .map(|d| d.span()),
+            ),
+        ];
+        for (key, span) in foreign.into_iter().filter_map(|(k, s)| s.map(|s| (k, s))) {
+            let message = format!("does not apply to a '{}' fault", action.name());
+            problems.push(self.source.problem_at(span.start, Some(key), message));
+        }
+        let duration = raw.duration.as_ref().map(|d| self.positive(d, "duration", problems));
+
+        // The target: a server of a database, or the database service
+        let on_service =
+            matches!(action, Action::LoadSurge | Action::DropTable | Action::DropDatabase);
+        let (target, database) = if on_service {
+            let what = format!("'{}'", action.name());
+            self.database_service(&raw.target, "target", &what, topology, problems)?
+        } else {
+            self.database_server(&raw.target, action, topology, problems)?
+        };
+
+        // What the fault does
+        let data = match action {
+            Action::Hang => DataFault::Hang { database },
+            Action::LoseDisk => DataFault::LoseDisk { database },
+            Action::StopReplication => {
+                let since = raw.since.as_ref().map_or(0.0, |s| self.duration(s, "since", problems));
+                DataFault::StopReplication { database, since }
+            }
+            Action::LoadSurge => DataFault::LoadSurge { database },
+            _ => {
+                let share = match (&raw.share, action) {
+                    (None, Action::DropDatabase) => 1.0,
+                    (None, _) => {
+                        let message = "a 'drop-table' fault needs 'share': the share (ratio 0-1) \
+                                       of the database's requests that need the table";
+                        problems.push(self.at(&raw.action, "share", message));
+                        return None;
+                    }
+                    (Some(s), _) if *s.get_ref() > 0.0 && *s.get_ref() <= 1.0 => *s.get_ref(),
+                    (Some(s), _) => {
+                        let message = format!("{} is not a share above 0, up to 1", s.get_ref());
+                        problems.push(self.source.problem_at(
+                            s.span().start,
+                            Some("share"),
+                            message,
+                        ));
+                        return None;
+                    }
+                };
+                DataFault::Drop { database, share }
+            }
+        };
+        Some(Fault { at, action, target, duration, attack: None, data: Some(data) })
+    }
+
+    /// A database service with a `[[data]]` entry: its primary's first server stands as
+    /// the element, and the entry's index comes with it.
+    fn database_service(
+        &self,
+        raw: &Text,
+        key: &str,
+        what: &str,
+        topology: &Topology,
+        problems: &mut Problems,
+    ) -> Option<(ElementId, usize)> {
+        let names = topology.data.iter().map(|d| topology.services[d.service].id.as_str());
+        let found =
+            topology.data.iter().position(|d| topology.services[d.service].id == *raw.get_ref());
+        let Some(database) = found else {
+            let message = format!(
+                "'{}' is not a database with a [[data]] entry in topology '{}'; {what} names one",
+                raw.get_ref(),
+                topology.id,
+            );
+            let mut problem = self.at(raw, key, &message);
+            problem.hint = suggestion(raw.get_ref(), names);
+            problems.push(problem);
+            return None;
+        };
+        let service = &topology.services[topology.data[database].service];
+        let group = service
+            .primary_site
+            .and_then(|s| service.deployment_at(s))
+            .or(service.deployments.first().map(|d| d.1))?;
+        Some((topology.groups[group].members[0], database))
+    }
+
+    /// A server of a database with a `[[data]]` entry.
+    fn database_server(
+        &self,
+        raw: &Text,
+        action: Action,
+        topology: &Topology,
+        problems: &mut Problems,
+    ) -> Option<(ElementId, usize)> {
+        let target = self.target(raw, action, topology, problems)?;
+        let database = topology.groups.iter().find(|g| g.members.contains(&target)).and_then(|g| {
+            let (service, _) = g.service?;
+            topology.database_of(service)
+        });
+        if database.is_none() {
+            let message = format!(
+                "'{}' is not a server of a database with a [[data]] entry; '{}' applies to one",
+                raw.get_ref(),
+                action.name()
+            );
+            problems.push(self.at(raw, "target", &message));
+        }
+        Some((target, database?))
     }
 
     /// `kind`, `share` and `risk` belong to attacks only.
@@ -599,7 +856,7 @@ impl DrillFile {
             return None;
         }
         let attack = Some(Attack::Ddos { kind, share });
-        Some(Fault { at, action: Action::Ddos, target: target?, duration, attack })
+        Some(Fault { at, action: Action::Ddos, target: target?, duration, attack, data: None })
     }
 
     fn hijack(
@@ -662,7 +919,7 @@ impl DrillFile {
         let forged = action == Action::ForgedSubdomain;
         let entry = entry?;
         let attack = Some(Attack::Hijack { entry, share, risk, forged });
-        Some(Fault { at, action, target: entries[entry].site, duration: None, attack })
+        Some(Fault { at, action, target: entries[entry].site, duration: None, attack, data: None })
     }
 
     fn target(
@@ -733,6 +990,18 @@ impl DrillFile {
                 }
             },
             "recovered-by" => Check::RecoveredBy(self.cause(raw, topology, problems)?),
+            "rpo-within" => self.rpo_within(raw, topology, problems)?,
+            "restore-within" => match &raw.within {
+                Some(w) => Check::RestoreWithin(self.positive(w, "within", problems)),
+                None => {
+                    problems.push(self.at(
+                        &raw.check,
+                        "within",
+                        "check 'restore-within' needs 'within'",
+                    ));
+                    return None;
+                }
+            },
             "brought-up" => match self.cause(raw, topology, problems)? {
                 Cause::Spare(group) => Check::BroughtUp(group),
                 _ => {
@@ -751,6 +1020,8 @@ impl DrillFile {
                     "recovery-within",
                     "recovered-by",
                     "brought-up",
+                    "rpo-within",
+                    "restore-within",
                 ];
                 let mut problem = self.at(&raw.check, "check", &format!("unknown check '{other}'"));
                 problem.hint = suggestion(other, names)
@@ -780,6 +1051,8 @@ impl DrillFile {
             "peak-impact" => &["business", "at_least", "at_most"],
             "recovery-within" => &["within"],
             "recovered-by" | "brought-up" => &["by"],
+            "rpo-within" => &["database", "within"],
+            "restore-within" => &["within"],
             _ => return,
         };
         let present = [
@@ -789,6 +1062,7 @@ impl DrillFile {
             ("at_least", raw.at_least.as_ref().map(|v| v.span())),
             ("at_most", raw.at_most.as_ref().map(|v| v.span())),
             ("grade", raw.grade.as_ref().map(|v| v.span())),
+            ("database", raw.database.as_ref().map(|v| v.span())),
         ];
         for (key, span) in present {
             if let Some(span) = span.filter(|_| !allowed.contains(&key)) {
@@ -820,6 +1094,26 @@ impl DrillFile {
             return None;
         }
         Some(business)
+    }
+
+    /// `rpo-within`: a database with a `[[data]]` entry and a duration (zero allowed:
+    /// nothing lost).
+    fn rpo_within(
+        &self,
+        raw: &RawExpect,
+        topology: &Topology,
+        problems: &mut Problems,
+    ) -> Option<Check> {
+        let (Some(database), Some(within)) = (&raw.database, &raw.within) else {
+            let key = if raw.database.is_none() { "database" } else { "within" };
+            let message = "check 'rpo-within' needs 'database' and 'within'";
+            problems.push(self.at(&raw.check, key, message));
+            return None;
+        };
+        let within = self.duration(within, "within", problems);
+        let (_, database) =
+            self.database_service(database, "database", "check 'rpo-within'", topology, problems)?;
+        Some(Check::RpoWithin { database, within })
     }
 
     fn grade(&self, raw: &RawExpect, problems: &mut Problems) -> Option<Grade> {
@@ -896,7 +1190,10 @@ impl DrillFile {
                         .filter(|g| g.bring_up.is_some())
                         .map(|g| format!("spare:{}", g.id)),
                 )
-                .chain(["restore".to_owned()])
+                .chain(
+                    ["restore", "mitigation", "manual-promotion", "data-recovery"]
+                        .map(String::from),
+                )
                 .collect();
             let mut problem =
                 self.at(by, "by", &format!("unknown recovery cause '{}'", by.get_ref()));
@@ -912,6 +1209,8 @@ fn parse_cause(text: &str, topology: &Topology) -> Option<Cause> {
     match text {
         "restore" => return Some(Cause::Restore),
         "mitigation" => return Some(Cause::Mitigation),
+        "manual-promotion" => return Some(Cause::ManualPromotion),
+        "data-recovery" => return Some(Cause::DataRecovery),
         _ => {}
     }
     let (kind, id) = text.split_once(':')?;
@@ -949,6 +1248,14 @@ fn describe(raw: &RawExpect) -> String {
             )
         }
         "recovered-by" => format!("recovered by {}", raw.by.as_ref().map_or("", |b| b.get_ref())),
+        "rpo-within" => format!(
+            "{} loses at most {} of committed writes",
+            raw.database.as_ref().map_or("", |d| d.get_ref()),
+            raw.within.as_ref().map_or("", |w| w.get_ref())
+        ),
+        "restore-within" => {
+            format!("data recovered within {}", raw.within.as_ref().map_or("", |w| w.get_ref()))
+        }
         "brought-up" => format!(
             "spare of {} brought into service",
             raw.by.as_ref().map_or("", |b| b.get_ref().trim_start_matches("spare:"))

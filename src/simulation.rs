@@ -18,13 +18,17 @@
 //! Not modelled: capacity and overload (a pool with one member left carries all the
 //! load), flapping (a member that comes back rejoins at once), and clients retrying.
 
+mod replication;
+
 use std::cell::Cell;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use rand::{Rng, RngExt};
 
-use crate::drill::{Action, Attack, Cause, Drill, Risk};
+use crate::data::{RestoreStep, Scenario};
+use crate::drill::{Action, Attack, Cause, DataFault, Drill, Risk};
+use crate::timing::human;
 use crate::topology::{
     DdosKind, ElementId, EntryId, GroupId, MechanismId, MechanismKind, Ref, Role, RunbookId, Step,
     Topology,
@@ -99,6 +103,126 @@ pub enum Happening {
     Switched {
         runbook: RunbookId,
     },
+    /// Something on the data side of a database (by index of its `[[data]]` entry).
+    Data {
+        database: usize,
+        what: DataHappening,
+    },
+}
+
+/// What happened on the data side of a database.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataHappening {
+    /// No replica acknowledges: the primary blocks writes for the semi-sync timeout.
+    SemiSyncWaiting,
+    /// The primary fell back to asynchronous replication.
+    SemiSyncFallback,
+    /// A replica acknowledges again: semi-synchronous once more.
+    SemiSyncBack,
+    /// A replica stopped replicating `since` seconds before now.
+    ReplicationStopped {
+        member: ElementId,
+        since: f64,
+    },
+    ReplicationResumed {
+        member: ElementId,
+    },
+    /// A load surge began: replicas acknowledge too late.
+    LoadSurge,
+    LoadSurgeOver,
+    /// A new primary; `lost` seconds of committed writes it never received.
+    Promoted {
+        member: ElementId,
+        lost: f64,
+        by_hand: bool,
+        cross_site: bool,
+    },
+    /// The best candidate lags more than the lag limit: promotion refused.
+    PromotionRefused {
+        member: ElementId,
+        lag: f64,
+    },
+    /// A person notices what automatic detection missed or what only people handle.
+    Noticed {
+        why: &'static str,
+    },
+    /// A share of the database's requests fail: a table or the database was dropped,
+    /// on every replica and real-time copy at once.
+    Dropped {
+        share: f64,
+    },
+    RestoreStarted {
+        scenario: Scenario,
+    },
+    RestoreStep {
+        scenario: Scenario,
+        step: RestoreStep,
+    },
+    Restored {
+        scenario: Scenario,
+    },
+}
+
+impl DataHappening {
+    fn describe(&self, topology: &Topology) -> String {
+        let id = |e: ElementId| topology.elements[e].id.clone();
+        match self {
+            Self::SemiSyncWaiting => {
+                "no replica acknowledges: writes wait for the semi-sync timeout".to_owned()
+            }
+            Self::SemiSyncFallback => {
+                "semi-sync timed out: the primary silently falls back to asynchronous \
+                 replication"
+                    .to_owned()
+            }
+            Self::SemiSyncBack => "a replica acknowledges again: semi-synchronous".to_owned(),
+            Self::ReplicationStopped { member, since } if *since > 0.0 => {
+                format!("{} stopped replicating {} ago", id(*member), human(*since))
+            }
+            Self::ReplicationStopped { member, .. } => {
+                format!("{} stops replicating", id(*member))
+            }
+            Self::ReplicationResumed { member } => {
+                format!("{} replicates again and catches up", id(*member))
+            }
+            Self::LoadSurge => "load surge: replicas acknowledge too late".to_owned(),
+            Self::LoadSurgeOver => "load surge over".to_owned(),
+            Self::Promoted { member, lost, by_hand, cross_site } => {
+                let how = if *by_hand { "promoted by hand" } else { "promoted" };
+                let site = if *cross_site { " at another site" } else { "" };
+                if *lost > 0.0 {
+                    format!(
+                        "{} {how}{site}: {} of committed writes it never received are lost",
+                        id(*member),
+                        human(*lost)
+                    )
+                } else {
+                    format!("{} {how}{site}: no committed write lost", id(*member))
+                }
+            }
+            Self::PromotionRefused { member, lag } => format!(
+                "promotion refused: the best candidate {} lags {}, more than the lag limit; \
+                 waiting for a person",
+                id(*member),
+                human(*lag)
+            ),
+            Self::Noticed { why } => format!("a person notices: {why}"),
+            Self::Dropped { share } => format!(
+                "dropped by mistake: {} of the database's requests fail on every replica and \
+                 real-time copy at once",
+                percent(*share)
+            ),
+            Self::RestoreStarted { scenario } => format!("{} started", scenario.name()),
+            Self::RestoreStep { scenario, step } => {
+                format!("restore step '{}' done ({})", step.id(), step.title(*scenario))
+            }
+            Self::Restored { scenario } => format!("{} complete", scenario.name()),
+        }
+    }
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.0} %", share * 100.0)
 }
 
 impl Happening {
@@ -174,6 +298,9 @@ impl Happening {
             Self::RunbookAborted { runbook } => {
                 format!("runbook {} abandoned", topology.runbooks[runbook].id)
             }
+            Self::Data { database, ref what } => {
+                format!("{}: {}", topology.data[database].name, what.describe(topology))
+            }
             Self::Switched { runbook } => {
                 let book = &topology.runbooks[runbook];
                 format!(
@@ -227,6 +354,59 @@ pub struct Trial {
     pub recovery: Option<Recovery>,
     /// Every runbook step started, with its drawn duration, in order.
     pub steps: Vec<StepDraw>,
+    /// Per `[[data]]` database of the topology: what the run did to its data.
+    pub data: Vec<DataRun>,
+}
+
+/// What one run did to one database's data.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DataRun {
+    /// Every change of primary, with what it lost.
+    pub losses: Vec<Loss>,
+    /// Seconds both sides would have taken writes had the topology promoted across
+    /// sites automatically while the old primary, alive and unfenced, was cut off
+    /// \[seconds\]: the divergence to reconcile. Never happens in the simulation itself.
+    pub split_brain: f64,
+    /// The recovery scenario of Chapter 7 the run went through, if any.
+    pub restore: Option<RestoreRun>,
+}
+
+impl DataRun {
+    /// Seconds of committed writes lost by all the run's promotions \[seconds\].
+    pub fn lost(&self) -> f64 {
+        self.losses.iter().fold(0.0, |total, l| total + l.lost)
+    }
+}
+
+/// A change of primary and what the new primary never received.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Loss {
+    /// When the new primary took over \[seconds\].
+    pub at: f64,
+    pub member: ElementId,
+    /// Committed writes it never received \[seconds of writes\].
+    pub lost: f64,
+    /// Time from the last write a replica acknowledged to the old primary's loss
+    /// \[seconds\]: 0 while semi-synchronous; infinite for a copy at another site,
+    /// which never acknowledges.
+    pub unacked: f64,
+    pub by_hand: bool,
+    pub cross_site: bool,
+}
+
+/// One run of a recovery scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestoreRun {
+    pub scenario: Scenario,
+    /// When the team started it \[seconds\].
+    pub started: f64,
+    /// Steps started so far, with their durations \[seconds\].
+    pub steps: Vec<(RestoreStep, f64)>,
+    /// When it completed \[seconds\]; none if the horizon came first.
+    pub done: Option<f64>,
+    /// Age of the cold backup used \[seconds\].
+    pub backup_age: f64,
+    planned: Vec<(RestoreStep, f64)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -276,6 +456,65 @@ enum Event {
         step: HijackStep,
         epoch: u32,
     },
+    /// Something on the data side of a database.
+    Data {
+        database: usize,
+        event: DataEvent,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+enum DataEvent {
+    /// The primary stops waiting for an acknowledgement.
+    SemiSyncTimeout {
+        epoch: u32,
+    },
+    /// A stopped replica replicates again.
+    Resume {
+        member: ElementId,
+        epoch: u32,
+    },
+    SurgeOver,
+    /// A person has taken the alert; what they do next.
+    Noticed {
+        then: Then,
+    },
+    ManualFailover {
+        epoch: u32,
+    },
+    RestoreStep {
+        step: usize,
+    },
+}
+
+/// What a person does once they notice a data problem.
+#[derive(Debug, Clone, Copy)]
+enum Then {
+    /// Fail over by hand (a grey failure, a refused promotion).
+    Failover,
+    /// Run a recovery scenario of Chapter 7 on this share of the database.
+    Restore(Scenario, f64),
+}
+
+/// Replication and recovery state of one `[[data]]` database.
+#[derive(Debug, Clone, Default)]
+struct DataState {
+    /// Load surges under way: acknowledgements come too late.
+    surges: u32,
+    /// While no replica acknowledges: the time of the last acknowledged write.
+    unacked_since: Option<f64>,
+    /// The primary blocks writes, waiting for an acknowledgement.
+    stalled: bool,
+    stall_epoch: u32,
+    /// Since when the primary is dead or hung.
+    writer_down_since: Option<f64>,
+    /// Share of requests failing because something was dropped (ratio 0-1).
+    dropped: f64,
+    /// By site slot: since when that site is cut off from the primary's site.
+    cut_since: Vec<Option<f64>>,
+    manual_pending: bool,
+    manual_epoch: u32,
+    run: DataRun,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -469,6 +708,15 @@ struct Simulation<'a, R: ?Sized> {
     detected: Option<f64>,
     impacted: bool,
     recovery: Option<Recovery>,
+    /// By element: a grey failure (alive to its checks, failing its requests).
+    hung: Vec<bool>,
+    /// By element: since when a replica stopped replicating, and the epoch of its
+    /// resumption.
+    stopped_since: Vec<Option<f64>>,
+    stop_epochs: Vec<u32>,
+    /// By group: its database's `[[data]]` entry, if any.
+    group_db: Vec<Option<usize>>,
+    data: Vec<DataState>,
 }
 
 impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
@@ -517,6 +765,21 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             detected: None,
             impacted: false,
             recovery: None,
+            hung: vec![false; n],
+            stopped_since: vec![None; n],
+            stop_epochs: vec![0; n],
+            group_db: topology
+                .groups
+                .iter()
+                .map(|g| g.service.and_then(|(s, _)| topology.database_of(s)))
+                .collect(),
+            data: vec![
+                DataState {
+                    cut_since: vec![None; topology.sites.len()],
+                    ..DataState::default()
+                };
+                topology.data.len()
+            ],
         }
     }
 
@@ -552,6 +815,11 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         for timeline in &mut self.timelines {
             timeline.retain(|(t, _)| *t <= self.drill.end());
         }
+        self.now = self.now.max(self.drill.end());
+        for d in 0..self.data.len() {
+            self.close_cuts(d, true);
+        }
+        let data = self.data.iter().map(|d| d.run.clone()).collect();
         Trial {
             timelines: self.timelines,
             log: self.log,
@@ -560,6 +828,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             detected: self.detected,
             recovery,
             steps: self.steps,
+            data,
         }
     }
 
@@ -590,6 +859,7 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             Event::Escalate { runbook, epoch } => self.escalate(runbook, epoch),
             Event::Attack { fault, step, epoch } => self.attack_step(fault, step, epoch),
             Event::Hijack { fault, step, epoch } => self.hijack_step(fault, step, epoch),
+            Event::Data { database, event } => self.data_event(database, event),
         }
     }
 
@@ -606,6 +876,9 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             }
             self.start_attack(i, attack, fault.duration);
             return None;
+        }
+        if let Some(data) = fault.data {
+            return self.data_fault(i, data);
         }
         let (action, target, duration) = (fault.action, fault.target, fault.duration);
         self.failed[target] = action.takes_down();
@@ -660,6 +933,9 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
         let active = self.groups[group].active;
         if self.usable(group, active) && self.slot(group, active).seen_alive {
             return None;
+        }
+        if let Some(d) = self.group_db[group].filter(|&d| self.writer_group(d) == Some(group)) {
+            return self.promote(d, group, false);
         }
         let candidate = (0..self.topology.groups[group].members.len())
             .find(|&k| k != active && self.usable(group, k) && self.slot(group, k).seen_alive);
@@ -731,9 +1007,16 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             return None;
         }
         let (from, to) = (book.from, book.to);
+        let writers: Vec<Option<GroupId>> =
+            (0..self.data.len()).map(|d| self.writer_group(d)).collect();
         for site in &mut self.site_map {
             if *site == from {
                 *site = to;
+            }
+        }
+        for (d, old) in writers.into_iter().enumerate() {
+            if self.writer_group(d) != old {
+                self.writer_moved(d);
             }
         }
         self.runbooks[runbook].running = false;
@@ -801,9 +1084,16 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             }
         }
 
-        // Failing shares of groups, then entry points, then flows
+        // Replication of the databases, then failing shares of groups, entry points and
+        // flows, then the cuts between a primary's site and its copies
+        for d in 0..self.data.len() {
+            self.watch_replication(d);
+        }
         self.evaluate_groups();
         self.forget_memos();
+        for d in 0..self.data.len() {
+            self.watch_cuts(d);
+        }
         self.watch_entries();
         self.record_shares(cause);
     }
@@ -1118,13 +1408,23 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
                 (f, f)
             }
             MechanismKind::ReplicatedDb { .. } => {
-                let write = self.active_failing(group);
+                let mut write = self.active_failing(group);
                 let active = self.groups[group].active;
                 let has_replicas = (0..self.topology.groups[group].members.len()).any(|k| {
                     k != active && self.usable(group, k) && self.slot(group, k).in_rotation
                 });
-                let read =
+                let mut read =
                     if has_replicas { self.pool_failing(group, |k| k != active) } else { write };
+
+                // Writes blocked on semi-sync; requests needing dropped data
+                if let Some(d) = self.group_db[group] {
+                    let state = &self.data[d];
+                    if state.stalled && self.writer_group(d) == Some(group) {
+                        write = 1.0;
+                    }
+                    write = 1.0 - (1.0 - write) * (1.0 - state.dropped);
+                    read = 1.0 - (1.0 - read) * (1.0 - state.dropped);
+                }
                 (write, read)
             }
         }
@@ -1132,7 +1432,8 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
 
     fn active_failing(&self, group: GroupId) -> f64 {
         let active = self.groups[group].active;
-        let up = self.usable(group, active) && self.slot(group, active).seen_alive;
+        let hung = self.hung[self.topology.groups[group].members[active]];
+        let up = self.usable(group, active) && self.slot(group, active).seen_alive && !hung;
         if up { 0.0 } else { 1.0 }
     }
 
@@ -1143,7 +1444,8 @@ impl<'a, R: Rng + ?Sized> Simulation<'a, R> {
             let slot = self.slot(group, k);
             if include(k) && self.usable(group, k) && slot.in_rotation {
                 in_rotation += 1;
-                dead += u32::from(!slot.seen_alive);
+                let hung = self.hung[self.topology.groups[group].members[k]];
+                dead += u32::from(!slot.seen_alive || hung);
             }
         }
         if in_rotation == 0 { 1.0 } else { f64::from(dead) / f64::from(in_rotation) }

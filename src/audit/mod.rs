@@ -97,7 +97,20 @@ pub struct Row {
     pub horizon_s: f64,
     /// Per business: peak failing share and Art. 4 grades.
     pub businesses: BTreeMap<String, BusinessRow>,
+    /// Per replicated database: committed writes lost, in the report's order.
+    pub rpo: Vec<RpoRow>,
     pub verdict: Verdict,
+}
+
+/// Committed writes one database lost over the runs (RPO), P50, P95 and max.
+#[derive(Debug, Clone, Serialize)]
+pub struct RpoRow {
+    /// The database service (`db-core`, `db-acct`).
+    pub database: String,
+    /// \[seconds of writes\]
+    pub rpo_s: [f64; 3],
+    /// The same times the assumed write rate \[transactions\].
+    pub transactions_at_risk: [f64; 3],
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -219,6 +232,19 @@ fn row(r: &Report) -> Row {
         unrecovered_runs: r.unrecovered_runs,
         horizon_s: r.horizon_s,
         businesses,
+        rpo: r
+            .data
+            .iter()
+            .map(|d| RpoRow {
+                database: d.database.clone(),
+                rpo_s: [d.rpo_s.p50, d.rpo_s.p95, d.rpo_s.max],
+                transactions_at_risk: [
+                    d.transactions_at_risk.p50,
+                    d.transactions_at_risk.p95,
+                    d.transactions_at_risk.max,
+                ],
+            })
+            .collect(),
         verdict: verdict(r),
     }
 }
@@ -254,8 +280,10 @@ fn verdict(r: &Report) -> Verdict {
 /// public default).
 fn relied_on(r: &Report) -> Vec<Assumption> {
     let names = behind_recovery(r);
+    let data = r.data.iter().flat_map(|d| &d.assumptions);
     r.assumptions
         .iter()
+        .chain(data)
         .filter(|a| names.iter().any(|n| n.matches(&a.name)))
         .filter(|a| a.source.to_lowercase().contains("assumption"))
         .cloned()
@@ -291,10 +319,39 @@ fn behind_recovery(r: &Report) -> Vec<Name> {
                 names.push(Name::Exactly(PEOPLE.into()));
             }
             _ if credit.cause == "mitigation" => names.extend(defenses(r)),
+            _ if credit.cause == "manual-promotion" => {
+                names.push(Name::Exactly(PEOPLE.into()));
+                names.extend(data_figures(r, "manual failover after the on-duty response"));
+            }
             _ => {}
         }
     }
+    names.extend(data_behind_figures(r));
     names
+}
+
+/// The data assumptions behind a report's data figures: the restore volumes and
+/// throughputs where a database was restored, the write rate and lags where writes
+/// were lost.
+fn data_behind_figures(r: &Report) -> Vec<Name> {
+    let mut names = Vec::new();
+    for data in &r.data {
+        let prefix = data.name.clone();
+        if !data.restores.is_empty() {
+            names.push(Name::Exactly(format!("{prefix}: recovery volumes and throughputs")));
+        }
+        if data.rpo_s.max > 0.0 {
+            names.push(Name::Exactly(format!("{prefix}: write rate")));
+            names.push(Name::StartsWith(format!("{prefix}: in-site replica lag")));
+            names.push(Name::StartsWith(format!("{prefix}: real-time copy lag")));
+        }
+    }
+    names
+}
+
+/// The assumption `what` of every database of a report.
+fn data_figures(r: &Report, what: &str) -> Vec<Name> {
+    r.data.iter().map(|d| Name::Exactly(format!("{}: {what}", d.name))).collect()
 }
 
 /// The defenses a report's attacks call on: the DDoS defense of each kind, or the DNS

@@ -15,7 +15,7 @@ pub(super) struct Column {
 }
 
 /// The columns of the summary table, in order.
-pub(super) const COLUMNS: [Column; 7] = [
+pub(super) const COLUMNS: [Column; 8] = [
     Column { header: "drill", cell: |r| r.id.clone() },
     Column { header: "title", cell: |r| r.title.clone() },
     Column { header: "clause", cell: |r| r.clause.clone() },
@@ -23,7 +23,22 @@ pub(super) const COLUMNS: [Column; 7] = [
     Column { header: "recovery P50 / P95", cell: recovery },
     Column { header: "peak failing share P95", cell: peaks },
     Column { header: "Art. 4 grade (share of runs)", cell: grades },
+    Column { header: "RPO P50 / P95 / max", cell: rpo },
 ];
+
+/// Seconds of committed writes lost per database, where any run lost some.
+fn rpo(r: &Row) -> String {
+    let lost: Vec<String> = r
+        .rpo
+        .iter()
+        .filter(|d| d.rpo_s[2] > 0.0)
+        .map(|d| {
+            let [p50, p95, max] = d.rpo_s;
+            format!("{} {} / {} / {}", d.database, human(p50), human(p95), human(max))
+        })
+        .collect();
+    if lost.is_empty() { "none".to_owned() } else { lost.join("; ") }
+}
 
 /// Recovery time at P50 and P95; "not recovered" for runs cut off at the horizon.
 fn recovery(r: &Row) -> String {

@@ -20,6 +20,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+use crate::data::{RestoreStep, Scenario};
 use crate::drill::{Cause, Check, Drill};
 use crate::grade::{Business, Grade, grade_timeline, severity};
 use crate::simulation::{self, Happening, Trial};
@@ -59,6 +60,33 @@ pub struct RunSummary {
     pub recovered_by: Option<Cause>,
     /// Groups whose spare was brought into service, in order.
     pub spares_up: Vec<usize>,
+    /// Per `[[data]]` database of the topology.
+    pub data: Vec<DataSummary>,
+}
+
+/// What one run did to one database's data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataSummary {
+    /// Whether the primary changed (a promotion or a switchover).
+    pub promoted: bool,
+    /// Committed writes lost by the run's promotions \[seconds of writes\].
+    pub lost: f64,
+    /// Writes both sides would have taken under an automatic cross-site failover
+    /// \[seconds\].
+    pub split_brain: f64,
+    /// The recovery scenario run, if any.
+    pub restore: Option<RestoreSummary>,
+}
+
+/// One run of a recovery scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestoreSummary {
+    pub scenario: Scenario,
+    /// Steps started, with their durations \[seconds\].
+    pub steps: Vec<(RestoreStep, f64)>,
+    /// From the first fault to the scenario's end \[seconds\]; none if the horizon came
+    /// first.
+    pub done_after: Option<f64>,
 }
 
 /// What a run's end is credited to.
@@ -110,6 +138,20 @@ pub fn summarise(topology: &Topology, trial: &Trial) -> RunSummary {
             .filter_map(|l| match l.what {
                 Happening::SpareUp { group } => Some(group),
                 _ => None,
+            })
+            .collect(),
+        data: trial
+            .data
+            .iter()
+            .map(|d| DataSummary {
+                promoted: !d.losses.is_empty(),
+                lost: d.lost(),
+                split_brain: d.split_brain,
+                restore: d.restore.as_ref().map(|r| RestoreSummary {
+                    scenario: r.scenario,
+                    steps: r.steps.clone(),
+                    done_after: r.done.map(|t| t - trial.first_fault),
+                }),
             })
             .collect(),
     }
@@ -250,6 +292,37 @@ pub struct CriticalPath {
     pub steps: Vec<StepEffect>,
 }
 
+/// One database's data over all runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataStats {
+    /// Committed writes lost by promotions \[seconds of writes\]; 0 in runs without one.
+    pub lost: Quantiles,
+    /// Runs that lost at least one committed write, and runs whose primary changed.
+    pub runs_with_loss: u64,
+    pub runs_with_promotion: u64,
+    /// Writes both sides would have taken under an automatic cross-site failover
+    /// \[seconds\].
+    pub split_brain: Quantiles,
+    pub runs_with_split_brain: u64,
+    /// Each recovery scenario that ran.
+    pub restores: Vec<RestoreStats>,
+}
+
+/// One recovery scenario over the runs that went through it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestoreStats {
+    pub scenario: Scenario,
+    /// Runs that started it, and runs in which it completed before the horizon.
+    pub runs: u64,
+    pub completed: u64,
+    /// Duration of each step \[seconds\], over the runs that started it.
+    pub steps: Vec<(RestoreStep, Quantiles)>,
+    /// Duration of the whole scenario \[seconds\], over completed runs.
+    pub total: Quantiles,
+    /// From the first fault to the data back \[seconds\], over completed runs.
+    pub done_after: Quantiles,
+}
+
 /// Everything the runs of one drill showed.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -273,6 +346,8 @@ pub struct Outcome {
     pub critical_path: Option<CriticalPath>,
     /// Index of a run whose recovery time is the median, and that run in full.
     pub representative: (u32, Trial),
+    /// Per `[[data]]` database of the topology.
+    pub data: Vec<DataStats>,
 }
 
 impl Outcome {
@@ -352,6 +427,89 @@ struct Tally {
     steps: BTreeMap<(RunbookId, usize), Moments>,
     /// Per flow, per grid time, runs at each failing share in whole percent (101).
     band: Vec<u64>,
+    /// Per `[[data]]` database.
+    data: Vec<DataTally>,
+}
+
+/// What one database's data went through over the runs tallied so far.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct DataTally {
+    lost: Durations,
+    with_loss: u64,
+    with_promotion: u64,
+    split_brain: Durations,
+    with_split_brain: u64,
+    restores: BTreeMap<Scenario, RestoreTally>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct RestoreTally {
+    runs: u64,
+    completed: u64,
+    steps: BTreeMap<(usize, RestoreStep), Durations>,
+    total: Durations,
+    done_after: Durations,
+}
+
+impl DataTally {
+    fn add(&mut self, run: u32, d: &DataSummary) {
+        self.lost.add(d.lost, run);
+        self.with_loss += u64::from(d.lost > 0.0);
+        self.with_promotion += u64::from(d.promoted);
+        self.split_brain.add(d.split_brain, run);
+        self.with_split_brain += u64::from(d.split_brain > 0.0);
+        let Some(restore) = &d.restore else { return };
+        let tally = self.restores.entry(restore.scenario).or_default();
+        tally.runs += 1;
+        for (i, &(step, duration)) in restore.steps.iter().enumerate() {
+            tally.steps.entry((i, step)).or_default().add(duration, run);
+        }
+        if let Some(after) = restore.done_after {
+            tally.completed += 1;
+            tally.total.add(restore.steps.iter().fold(0.0, |total, (_, t)| total + t), run);
+            tally.done_after.add(after, run);
+        }
+    }
+
+    fn merge(&mut self, other: &DataTally) {
+        self.lost.merge(&other.lost);
+        self.with_loss += other.with_loss;
+        self.with_promotion += other.with_promotion;
+        self.split_brain.merge(&other.split_brain);
+        self.with_split_brain += other.with_split_brain;
+        for (scenario, theirs) in &other.restores {
+            let mine = self.restores.entry(*scenario).or_default();
+            mine.runs += theirs.runs;
+            mine.completed += theirs.completed;
+            for (key, hist) in &theirs.steps {
+                mine.steps.entry(*key).or_default().merge(hist);
+            }
+            mine.total.merge(&theirs.total);
+            mine.done_after.merge(&theirs.done_after);
+        }
+    }
+
+    fn stats(&self) -> DataStats {
+        DataStats {
+            lost: Quantiles::of(&self.lost),
+            runs_with_loss: self.with_loss,
+            runs_with_promotion: self.with_promotion,
+            split_brain: Quantiles::of(&self.split_brain),
+            runs_with_split_brain: self.with_split_brain,
+            restores: self
+                .restores
+                .iter()
+                .map(|(&scenario, t)| RestoreStats {
+                    scenario,
+                    runs: t.runs,
+                    completed: t.completed,
+                    steps: t.steps.iter().map(|(&(_, step), h)| (step, Quantiles::of(h))).collect(),
+                    total: Quantiles::of(&t.total),
+                    done_after: Quantiles::of(&t.done_after),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// What a tally needs to know of the drill.
@@ -376,6 +534,7 @@ impl Tally {
             checks: vec![0; frame.drill.expectations.len()],
             steps: BTreeMap::new(),
             band: vec![0; flows * frame.grid.len() * 101],
+            data: vec![DataTally::default(); frame.topology.data.len()],
         }
     }
 
@@ -400,6 +559,9 @@ impl Tally {
         }
         for (count, e) in self.checks.iter_mut().zip(&frame.drill.expectations) {
             *count += u64::from(holds(frame.topology, &e.check, &summary));
+        }
+        for (tally, d) in self.data.iter_mut().zip(&summary.data) {
+            tally.add(run, d);
         }
 
         // Runbook steps against the recovery they led to
@@ -466,6 +628,9 @@ impl Tally {
         }
         for (mine, theirs) in self.band.iter_mut().zip(&other.band) {
             *mine += theirs;
+        }
+        for (mine, theirs) in self.data.iter_mut().zip(&other.data) {
+            mine.merge(theirs);
         }
         self
     }
@@ -588,6 +753,7 @@ fn outcome(
         band: band(frame, &tally),
         critical_path,
         representative,
+        data: tally.data.iter().map(DataTally::stats).collect(),
     }
 }
 
@@ -698,6 +864,15 @@ pub fn holds(topology: &Topology, check: &Check, run: &RunSummary) -> bool {
         Check::RecoveryWithin(limit) => run.recovery.is_some_and(|r| r <= limit),
         Check::RecoveredBy(cause) => run.recovered_by == Some(cause),
         Check::BroughtUp(group) => run.spares_up.contains(&group),
+        Check::RpoWithin { database, within } => {
+            run.data.get(database).is_some_and(|d| d.lost <= within + 1e-9)
+        }
+        Check::RestoreWithin(limit) => {
+            let restores: Vec<&RestoreSummary> =
+                run.data.iter().filter_map(|d| d.restore.as_ref()).collect();
+            !restores.is_empty()
+                && restores.iter().all(|r| r.done_after.is_some_and(|t| t <= limit + 1e-9))
+        }
     }
 }
 

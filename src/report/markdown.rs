@@ -37,6 +37,7 @@ pub fn render(report: &Report) -> String {
     outcome(&mut md, report);
     distribution(&mut md, report);
     critical_path(&mut md, report);
+    super::data::markdown(&mut md, &report.data);
     expectations(&mut md, report);
     findings(&mut md, report);
     response(&mut md, report);

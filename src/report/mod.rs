@@ -6,6 +6,7 @@
 //! a report depends on the wall clock, the machine or the output directory, so the
 //! same inputs and seed give byte-identical files.
 
+mod data;
 mod markdown;
 mod plot;
 pub(crate) mod write;
@@ -22,6 +23,7 @@ use crate::response;
 use crate::timing::human;
 use crate::topology::Topology;
 
+pub use data::{DataInfo, data_info};
 pub(crate) use markdown::percent;
 pub use markdown::render as markdown;
 pub use plot::{band_svg, critical_path_svg, recovery_svg, timeline_svg};
@@ -64,6 +66,8 @@ pub struct Report {
     pub response: ResponseInfo,
     pub findings: Vec<String>,
     pub assumptions: Vec<Assumption>,
+    /// Per replicated database: RPO, copies, recovery scenarios (Art. 17, Art. 21).
+    pub data: Vec<DataInfo>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -320,6 +324,7 @@ impl Report {
             response: response_info(topology, trial, &summary),
             findings: findings(topology, drill, outcome),
             assumptions: assumptions(topology),
+            data: data_info(topology, drill, outcome),
         }
     }
 

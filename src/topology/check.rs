@@ -304,6 +304,7 @@ impl<'a> Checker<'a> {
             }
         }
         let dns = raw.dns.as_ref().map(|d| self.dns(d));
+        let data = self.databases(&raw.data, &services, &mechanisms);
 
         // The dependency graph and its order; sites numbered for dense lookups
         let (graph, element_order, group_order) = self.graph(&elements, &groups);
@@ -337,6 +338,7 @@ impl<'a> Checker<'a> {
             runbooks,
             defenses,
             dns,
+            data,
             graph,
             element_order,
             group_order,
@@ -917,6 +919,157 @@ impl<'a> Checker<'a> {
             still_poisoned: chance.clamp(0.0, 0.99),
             source: raw.source.clone(),
         }
+    }
+
+    /// The `[[data]]` entries: each names a replicated-db service once; every other key
+    /// has a documented default (see [`crate::data`]).
+    fn databases(
+        &mut self,
+        raw: &[RawData],
+        services: &[Service],
+        mechanisms: &[Mechanism],
+    ) -> Vec<crate::data::Database> {
+        let mut databases: Vec<crate::data::Database> = Vec::new();
+        for entry in raw {
+            let Some(database) = self.database(entry, services, mechanisms) else { continue };
+            if databases.iter().any(|d| d.service == database.service) {
+                let message = format!("a second [[data]] for '{}'", entry.service.get_ref());
+                self.report(entry.service.span(), "service", message, None);
+                continue;
+            }
+            databases.push(database);
+        }
+        databases
+    }
+
+    fn database(
+        &mut self,
+        raw: &RawData,
+        services: &[Service],
+        mechanisms: &[Mechanism],
+    ) -> Option<crate::data::Database> {
+        use crate::data::*;
+
+        // The database service, and its delayed copy
+        let service = self.replicated_service(&raw.service, "service", services, mechanisms);
+        let delayed_copy = raw.delayed_copy.as_ref().map(|d| {
+            self.replicated_service(d, "delayed_copy", services, mechanisms).map(|s| {
+                let delay = raw
+                    .delay
+                    .as_ref()
+                    .map_or(DEFAULT_DELAY_S, |d| self.positive_duration(d, "delay"));
+                (s, delay)
+            })
+        });
+        if let (Some(delay), None) = (&raw.delay, &raw.delayed_copy) {
+            let message = "a delay needs the 'delayed_copy' it applies to".to_owned();
+            self.report(delay.span(), "delay", message, None);
+        }
+
+        // Rates, volumes and throughputs: positive numbers
+        let tx_rate = self.rate(&raw.tx_rate, "tx_rate", DEFAULT_TX_RATE);
+        let restore = RestoreParams {
+            volume_gib: self.rate(&raw.volume_gib, "volume_gib", DEFAULT_VOLUME_GIB),
+            backup_every: raw
+                .backup_every
+                .as_ref()
+                .map_or(DEFAULT_BACKUP_EVERY_S, |b| self.positive_duration(b, "backup_every")),
+            fetch_mib_s: self.rate(&raw.fetch_mib_s, "fetch_mib_s", DEFAULT_FETCH_MIB_S),
+            untar_mib_s: self.rate(&raw.untar_mib_s, "untar_mib_s", DEFAULT_UNTAR_MIB_S),
+            load_mib_s: self.rate(&raw.load_mib_s, "load_mib_s", DEFAULT_LOAD_MIB_S),
+            replay_tx_s: self.rate(&raw.replay_tx_s, "replay_tx_s", DEFAULT_REPLAY_TX_S),
+            reinstall: self.optional_distribution(&raw.reinstall, "reinstall", default_reinstall()),
+            verify: self.optional_distribution(&raw.verify, "verify", default_verify()),
+            reconcile: self.optional_distribution(&raw.reconcile, "reconcile", default_reconcile()),
+        };
+
+        // Replication and promotion
+        let semi_sync_timeout =
+            raw.semi_sync_timeout.as_ref().map_or(DEFAULT_SEMI_SYNC_TIMEOUT_S, |t| {
+                self.positive_duration(t, "semi_sync_timeout")
+            });
+        let lag_limit = raw.lag_limit.as_ref().map(|l| self.duration(l, "lag_limit"));
+        Some(Database {
+            service: service?,
+            name: if raw.name.is_empty() {
+                raw.service.get_ref().clone()
+            } else {
+                raw.name.clone()
+            },
+            tx_rate,
+            semi_sync_timeout,
+            replica_lag: self.optional_distribution(
+                &raw.replica_lag,
+                "replica_lag",
+                default_replica_lag(),
+            ),
+            remote_lag: self.optional_distribution(
+                &raw.remote_lag,
+                "remote_lag",
+                default_remote_lag(),
+            ),
+            delayed: delayed_copy.flatten(),
+            lag_limit,
+            manual_failover: self.optional_distribution(
+                &raw.manual_failover,
+                "manual_failover",
+                default_manual_failover(),
+            ),
+            restore,
+            source: raw.source.clone(),
+        })
+    }
+
+    /// A service that must use a replicated-db mechanism.
+    fn replicated_service(
+        &mut self,
+        raw: &Text,
+        key: &str,
+        services: &[Service],
+        mechanisms: &[Mechanism],
+    ) -> Option<ServiceId> {
+        let Some(&s) = self.names.services.get(raw.get_ref()) else {
+            let hint = suggestion(raw.get_ref(), self.names.services.keys().map(String::as_str));
+            self.report(raw.span(), key, format!("unknown service '{}'", raw.get_ref()), hint);
+            return None;
+        };
+        let replicated = services
+            .get(s)
+            .and_then(|s| mechanisms.get(s.mechanism))
+            .is_some_and(|m| matches!(m.kind, MechanismKind::ReplicatedDb { .. }));
+        if !replicated {
+            let message = format!("'{}' is not a replicated database", raw.get_ref());
+            let hint = "name a service whose mechanism is of kind replicated-db".to_owned();
+            self.report(raw.span(), key, message, Some(hint));
+            return None;
+        }
+        Some(s)
+    }
+
+    /// A positive, finite number (a rate, a volume, a throughput), or its default.
+    fn rate(&mut self, raw: &Option<Spanned<f64>>, key: &str, default: f64) -> f64 {
+        let Some(value) = raw else { return default };
+        let v = *value.get_ref();
+        if v.is_finite() && v > 0.0 {
+            return v;
+        }
+        let message = format!("{v} is not a positive number");
+        self.report(
+            value.span(),
+            key,
+            message,
+            Some(format!("leave it out for the default {default}")),
+        );
+        default
+    }
+
+    fn optional_distribution(
+        &mut self,
+        raw: &Option<RawDistribution>,
+        key: &str,
+        default: Distribution,
+    ) -> Distribution {
+        raw.as_ref().map_or(default, |d| self.distribution(d, key))
     }
 
     /// A hop of a path: `service`, `service/read` or `service/write`.

@@ -62,6 +62,8 @@ pub struct Topology {
     pub defenses: Vec<Defense>,
     /// The DNS-hijack procedure, when the topology says.
     pub dns: Option<Dns>,
+    /// What protects each replicated database's data (`[[data]]`), in file order.
+    pub data: Vec<crate::data::Database>,
     /// Dependency graph: an edge goes from a node to a node it depends on.
     pub graph: DiGraph<Node, ()>,
     /// Elements ordered so that each comes after everything it needs.
@@ -381,6 +383,11 @@ impl Topology {
             Ref::Element(e) => &self.elements[e].id,
             Ref::Group(g) => &self.groups[g].id,
         }
+    }
+
+    /// The `[[data]]` entry of a replicated database service, by index.
+    pub fn database_of(&self, service: ServiceId) -> Option<usize> {
+        self.data.iter().position(|d| d.service == service)
     }
 
     /// Mechanisms that act in this topology, for a report's assumptions.

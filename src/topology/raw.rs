@@ -50,6 +50,73 @@ pub struct RawTopology {
     pub defense: Vec<RawDefense>,
     /// How a DNS hijack is detected and cleaned up (Appendix 1, Q9).
     pub dns: Option<RawDns>,
+    /// What protects each replicated database's data (Art. 17, Art. 21).
+    #[serde(default)]
+    pub data: Vec<RawData>,
+}
+
+/// One replicated database's data protection: replication, copies, backup and the
+/// volumes and throughputs of its recovery. Every key but `service` has a default.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Data")]
+pub struct RawData {
+    /// The replicated-db service whose data this describes.
+    #[schemars(with = "String")]
+    pub service: Text,
+    /// How reports name the database (core, accounting).
+    #[serde(default)]
+    pub name: String,
+    /// Committed write transactions per second at the primary (default 300, an
+    /// assumption).
+    #[schemars(with = "Option<f64>")]
+    pub tx_rate: Option<Spanned<f64>>,
+    /// Wait for a semi-synchronous acknowledgement before falling back to
+    /// asynchronous replication (default 10s, MySQL's rpl_semi_sync_master_timeout).
+    #[schemars(with = "Option<String>")]
+    pub semi_sync_timeout: Option<Text>,
+    /// How far an in-site replica falls behind once replication is asynchronous.
+    pub replica_lag: Option<RawDistribution>,
+    /// How far each real-time copy at another site is behind.
+    pub remote_lag: Option<RawDistribution>,
+    /// The service holding the delayed copy.
+    #[schemars(with = "Option<String>")]
+    pub delayed_copy: Option<Text>,
+    /// Delay of the delayed copy (default 24h, Art. 21).
+    #[schemars(with = "Option<String>")]
+    pub delay: Option<Text>,
+    /// Largest lag a replica may have and still be promoted automatically (default:
+    /// none, any replica is promoted).
+    #[schemars(with = "Option<String>")]
+    pub lag_limit: Option<Text>,
+    /// From a person taking the alert to a failover done by hand.
+    pub manual_failover: Option<RawDistribution>,
+    /// Size of one cold backup in GiB (default 200, an assumption).
+    #[schemars(with = "Option<f64>")]
+    pub volume_gib: Option<Spanned<f64>>,
+    /// Time between cold backups (default 24h).
+    #[schemars(with = "Option<String>")]
+    pub backup_every: Option<Text>,
+    /// Fetch throughput from the backup servers in MiB/s (default 100).
+    #[schemars(with = "Option<f64>")]
+    pub fetch_mib_s: Option<Spanned<f64>>,
+    /// Untar throughput in MiB/s (default 200).
+    #[schemars(with = "Option<f64>")]
+    pub untar_mib_s: Option<Spanned<f64>>,
+    /// Load throughput of .sql dumps in MiB/s (default 20).
+    #[schemars(with = "Option<f64>")]
+    pub load_mib_s: Option<Spanned<f64>>,
+    /// Binlog replay throughput in transactions per second (default 2000).
+    #[schemars(with = "Option<f64>")]
+    pub replay_tx_s: Option<Spanned<f64>>,
+    /// Reinstalling MySQL on a host.
+    pub reinstall: Option<RawDistribution>,
+    /// Verifying a restored database.
+    pub verify: Option<RawDistribution>,
+    /// Extracting the application logs and diffing them with the update log.
+    pub reconcile: Option<RawDistribution>,
+    #[serde(default)]
+    pub source: String,
 }
 
 /// Recognising and mitigating one kind of DDoS attack on a web access site.

@@ -24,8 +24,9 @@ pub(super) const BIN: &str = env!("CARGO_BIN_EXE_drillsim");
 pub(super) const REPO: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The bundled drills in the manual's order (D1-D7, N1-N3, A1-A11, E1-E5, then the
-/// security incidents S1-S3 and H1-H4): id and file under `drills/`.
-const BUNDLED: [(&str, &str); 33] = [
+/// security incidents S1-S3 and H1-H4, then the data drills R1-R3, I1-I4 and C1): id
+/// and file under `drills/`.
+const BUNDLED: [(&str, &str); 41] = [
     ("D1", "d1-xian-external-down.toml"),
     ("D2", "d2-xian-shahe-internal-down.toml"),
     ("D3", "d3-shahe-external-down.toml"),
@@ -59,6 +60,14 @@ const BUNDLED: [(&str, &str); 33] = [
     ("H2", "h2-dns-hijack-low-risk.toml"),
     ("H3", "h3-dns-hijack-false-positive.toml"),
     ("H4", "h4-forged-subdomain.toml"),
+    ("R1", "r1-table-dropped.toml"),
+    ("R2", "r2-primary-rebuilt.toml"),
+    ("R3", "r3-primary-disk-lost.toml"),
+    ("I1", "i1-grey-primary.toml"),
+    ("I2", "i2-lagging-replica-promoted.toml"),
+    ("I3", "i3-semi-sync-timeout.toml"),
+    ("I4", "i4-short-partition.toml"),
+    ("C1", "c1-accounting-db-dropped.toml"),
 ];
 
 /// The files `run` writes for each drill.
@@ -1159,4 +1168,141 @@ fn security_faults_are_checked() {
         assert!(output.stderr.contains(expected), "stderr should say {expected:?}");
     }
     assert!(!sandbox.path("out").exists());
+}
+
+// ---------------------------------------------------------------------------------------
+// Data protection and recovery (Art. 17, Art. 21)
+// ---------------------------------------------------------------------------------------
+
+/// Every report states the RPO of each database; the recovery scenarios are timed step
+/// by step; the incident drills give the outcomes the public incidents showed.
+#[test]
+fn data_drills_report_rpo_restore_steps_and_the_incident_outcomes() {
+    let ids = ["R1", "R2", "R3", "I1", "I2", "I3", "I4", "C1", "A8", "D4"];
+    let (sandbox, _output) = run_bundled(&ids, "200");
+    let out = sandbox.path("out");
+    let data = |id: &str, db: &str| -> Value {
+        let report = report(&out, id);
+        let all = report["data"].as_array().unwrap().clone();
+        all.into_iter().find(|d| d["database"] == db).unwrap_or_else(|| panic!("{id}: no {db}"))
+    };
+    let rpo = |id: &str, db: &str, p: &str| data(id, db)["rpo_s"][p].as_f64().unwrap();
+
+    // Every report has both databases, and A8 loses nothing (semi-sync acknowledged)
+    for id in ids {
+        for db in ["db-core", "db-acct"] {
+            assert!(rpo(id, db, "max") >= 0.0, "{id} {db}");
+        }
+    }
+    assert_eq!(rpo("A8", "db-core", "max"), 0.0);
+    assert_eq!(data("A8", "db-core")["promoted_share_of_runs"], 1.0);
+
+    // Losing Shahe moves the primary to Tengda's asynchronous copy: a few seconds lost
+    assert!(rpo("D4", "db-core", "p50") > 0.0 && rpo("D4", "db-core", "p95") < 60.0);
+    let tx = data("D4", "db-core")["transactions_at_risk"]["p50"].as_f64().unwrap();
+    assert!((tx - rpo("D4", "db-core", "p50") * 300.0).abs() <= 1.0, "lag x rate: {tx}");
+
+    // R1-R3 give their steps in the manual's order, the restore checks and the time
+    let steps = |id: &str, db: &str| -> Vec<String> {
+        let restore = &data(id, db)["restores"][0];
+        let steps = restore["steps"].as_array().unwrap();
+        steps.iter().map(|s| s["step"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(steps("R1", "db-core"), ["fetch", "untar", "load", "replay", "verify", "import"]);
+    assert_eq!(steps("R2", "db-core"), ["reinstall", "fetch", "untar", "load", "replay", "verify"]);
+    assert_eq!(steps("R3", "db-acct").last().map(String::as_str), Some("reconcile"));
+    let checks = data("R1", "db-core")["restores"][0]["checks"].to_string();
+    assert!(checks.contains("temporary database first"));
+    let checks = data("R2", "db-core")["restores"][0]["checks"].to_string();
+    assert!(checks.contains("the day before the disaster"));
+    let restore = |id: &str, db: &str| {
+        data(id, db)["restores"][0]["done_after_first_fault_s"]["p50"].as_f64().unwrap()
+    };
+    assert!(restore("R2", "db-core") > restore("R1", "db-core"), "a rebuild loads everything");
+    let md = std::fs::read_to_string(out.join("R2/report.md")).unwrap();
+    assert!(md.contains("## Data protection") && md.contains("| replay: replay every update log"));
+
+    // The grey failure waits for a person; the lagging replica loses its two hours;
+    // the semi-sync timeout loses what came after it; the partition promotes nothing
+    // but says what a cross-site failover would have diverged
+    assert_eq!(report(&out, "I1")["recovered_by"][0]["cause"], "manual-promotion");
+    let i1_p50 = report(&out, "I1")["recovery_time_s"]["p50"].as_f64().unwrap();
+    assert!(i1_p50 > 5.0 * 60.0, "a person, not the script: {i1_p50} s");
+    assert_eq!(rpo("I2", "db-core", "p50"), 7200.0);
+    assert!(rpo("I3", "db-core", "p50") > 0.0 && rpo("I3", "db-core", "max") <= 40.0);
+    assert_eq!(rpo("I4", "db-core", "max"), 0.0);
+    assert!(data("I4", "db-core")["split_brain_s"]["p50"].as_f64().unwrap() > 0.0);
+    let notes = data("I4", "db-core")["notes"].to_string();
+    assert!(notes.contains("both sides would have taken writes"), "{notes}");
+
+    // A dropped database: replicas replicated the drop; the backup recovers it
+    assert_eq!(report(&out, "C1")["recovered_by"][0]["cause"], "data-recovery");
+    let copies = data("C1", "db-acct")["copies"].as_array().unwrap().clone();
+    let holding: Vec<&str> = copies
+        .iter()
+        .filter(|c| c["holds_dropped_data"] == true)
+        .map(|c| c["copy"].as_str().unwrap())
+        .collect();
+    assert_eq!(holding.len(), 1, "only the cold backup holds accounting data: {holding:?}");
+}
+
+/// With a lag limit, the lagging replica of I2 is not promoted: writes wait for a
+/// person, who promotes it by hand.
+#[test]
+fn a_lag_limit_refuses_the_lagging_replica_and_waits_for_a_person() {
+    let sandbox = Sandbox::new();
+    let topology = edit(
+        &tenpay_text(),
+        "service = \"db-core\"\nname = \"core",
+        "service = \"db-core\"\nlag_limit = \"1m\"\nname = \"core",
+    );
+    sandbox.write("topology.toml", topology);
+    let drill = bundled_drill("I2");
+    let args = ["run", &drill, "--topology", "topology.toml", "--out", "out", "--runs", "50"];
+    let output = sandbox.drillsim(&args);
+    output.assert_code(1);
+    let report = report(&sandbox.path("out"), "I2");
+    assert_eq!(report["recovered_by"][0]["cause"], "manual-promotion");
+    let events = report["representative_run"]["events"].to_string();
+    assert!(events.contains("promotion refused"), "{events}");
+}
+
+/// Bad values of the new keys are located and explained, and nothing is simulated.
+#[test]
+fn bad_data_keys_and_faults_are_refused_with_their_position() {
+    let sandbox = Sandbox::new();
+    let text = tenpay_text();
+    let core =
+        "name = \"core (核心数据库, option one)\"\ntx_rate = 300.0\nsemi_sync_timeout = \"10s\"";
+    let worse = "name = \"core\"\ntx_rate = -5.0\nsemi_sync_timeout = \"10\"";
+    let bad = edit(&text, core, worse);
+    let bad = edit(&bad, "service = \"db-acct\"\nname", "service = \"db-acc\"\nname");
+    sandbox.write("topology.toml", &bad);
+    let output = sandbox.drillsim(&["validate", "--topology", "topology.toml"]);
+    output.assert_code(2);
+    for expected in [
+        "'tx_rate': -5 is not a positive number",
+        "'semi_sync_timeout': duration \"10\" has no unit",
+        "did you mean 'db-acct'?",
+    ] {
+        assert!(output.stderr.contains(expected), "stderr should say {expected:?}");
+    }
+    let line = line_of(&bad, "tx_rate = -5.0");
+    assert!(output.stderr.contains(&format!("topology.toml:{line}:")), "located on line {line}");
+
+    let drill = "[drill]\nid = \"X\"\ntitle = \"t\"\nclause = \"c\"\nanswer = \"a\"\n\n\
+                 [[fault]]\nat = \"0s\"\naction = \"drop-table\"\ntarget = \"db-core\"\n\n\
+                 [[fault]]\nat = \"0s\"\naction = \"stop-replication\"\ntarget = \"web-shahe-1\"\n\n\
+                 [[fault]]\nat = \"0s\"\naction = \"hang\"\ntarget = \"db-core-shahe-1\"\nsince = \"1h\"\n\n\
+                 [[expect]]\ncheck = \"rpo-within\"\ndatabase = \"db-cor\"\nwithin = \"0s\"\n";
+    sandbox.write("bad.toml", drill);
+    let output = sandbox.drillsim(&["run", "bad.toml", "--out", "out", "--runs", "5"]);
+    assert_refused(&output, &sandbox.path("out"), "bad.toml", At::Line(9), &["'share'", "needs"]);
+    for expected in [
+        "'web-shahe-1' is not a server of a database",
+        "'since': does not apply to a 'hang' fault",
+        "did you mean 'db-core'?",
+    ] {
+        assert!(output.stderr.contains(expected), "stderr should say {expected:?}");
+    }
 }
