@@ -18,6 +18,7 @@ pub mod monte_carlo;
 pub mod report;
 pub mod response;
 pub mod simulation;
+pub mod spof;
 pub mod timing;
 pub mod topology;
 pub mod triage;

@@ -9,6 +9,7 @@ mod grade;
 mod inspect;
 mod load;
 mod run;
+mod spof;
 mod triage;
 
 use std::path::PathBuf;
@@ -59,6 +60,27 @@ enum Command {
     /// Tell which DDoS pattern of the manual (Q2) observed metrics match
     #[command(after_help = exit::TRIAGE_HELP)]
     Triage(TriageArgs),
+    /// Find the single points of failure, minimal pairs and common causes of every
+    /// business flow, after automatic takeover (default: the bundled topology)
+    #[command(after_help = exit::CHECK_HELP)]
+    Spof(SpofArgs),
+}
+#[derive(Debug, Args)]
+struct SpofArgs {
+    /// Topology file (default: the bundled reference topology)
+    topology: Option<PathBuf>,
+    /// Output format: a table for people, or JSON (every cut, every importance)
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Elements shown in each flow's importance ranking (table only)
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    top: usize,
+    /// Cuts shown per flow and order (table only; JSON lists all)
+    #[arg(long, value_name = "N", default_value_t = 40)]
+    limit: usize,
+    /// Leave out recovery paths, times and grades (faster on large topologies)
+    #[arg(long)]
+    no_recovery: bool,
 }
 #[derive(Debug, Args)]
 struct RunArgs {
@@ -190,6 +212,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::List(args) => inspect::list(&args),
         Command::Grade(args) => grade::grade(&args),
         Command::Triage(args) => triage::triage(&args),
+        Command::Spof(args) => spof::spof(&args),
         Command::Schema(args) => {
             let schema = match args.kind {
                 SchemaKind::Topology => crate::topology::schema(),
