@@ -5,4 +5,5 @@ mod drillsim {
     pub mod cli;
     pub mod mechanisms;
     pub mod properties;
+    pub mod spof;
 }
