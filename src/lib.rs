@@ -12,6 +12,7 @@ pub mod bundled;
 pub mod cli;
 pub mod drill;
 pub mod exit;
+pub mod generator;
 pub mod grade;
 pub mod input;
 pub mod monte_carlo;

@@ -5,6 +5,7 @@
 
 use std::ffi::OsString;
 
+mod generate;
 mod grade;
 mod inspect;
 mod load;
@@ -64,6 +65,22 @@ enum Command {
     /// business flow, after automatic takeover (default: the bundled topology)
     #[command(after_help = exit::CHECK_HELP)]
     Spof(SpofArgs),
+    /// Write a generated topology of about N elements (sites, layers, pools, HA pairs,
+    /// database clusters, links) as TOML, for benchmarks and trials
+    Gen(GenArgs),
+}
+#[derive(Debug, Args)]
+struct GenArgs {
+    /// About how many elements (servers included), at least 150
+    #[arg(long, value_name = "N", default_value_t = 600,
+          value_parser = clap::value_parser!(u32).range(150..=100_000))]
+    components: u32,
+    /// Seed of the random choices; the same size and seed give the same file
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// File to write (default: standard output)
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 #[derive(Debug, Args)]
 struct SpofArgs {
@@ -213,6 +230,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Grade(args) => grade::grade(&args),
         Command::Triage(args) => triage::triage(&args),
         Command::Spof(args) => spof::spof(&args),
+        Command::Gen(args) => generate::generate(&args),
         Command::Schema(args) => {
             let schema = match args.kind {
                 SchemaKind::Topology => crate::topology::schema(),
