@@ -77,13 +77,13 @@ pub fn search(steady: &mut Steady, causes: &[Vec<ElementId>]) -> Cuts {
     let mut classes = Classes::default();
 
     // Every element alone: its class, and the gates it hits without completing
-    let mut class_of = vec![0; n];
+    let mut class_of = Vec::with_capacity(n);
     let mut partial: HashMap<Gate, Vec<(ElementId, Vec<ElementId>)>> = HashMap::new();
     let mut down = FixedBitSet::with_capacity(n);
     let mut dead = FixedBitSet::with_capacity(topology.groups.len());
     for x in 0..n {
         let fallout = steady.fallout(&[x], &[]);
-        class_of[x] = classes.intern(steady, steady.signature(&fallout));
+        class_of.push(classes.intern(steady, steady.signature(&fallout)));
         for &e in &fallout.elements {
             down.insert(e);
         }
@@ -143,8 +143,8 @@ pub fn search(steady: &mut Steady, causes: &[Vec<ElementId>]) -> Cuts {
 
     // Minimal pairs: the interacting ones, then the others class by class
     for &((a, b), c) in &exact {
-        for f in 0..flows {
-            if classes.fails(c, f) && !is_single[f][a] && !is_single[f][b] {
+        for (f, single) in is_single.iter().enumerate() {
+            if classes.fails(c, f) && !single[a] && !single[b] {
                 cuts.pairs[f].push(((a, b), classes.shares[c][f]));
             }
         }
@@ -160,8 +160,8 @@ pub fn search(steady: &mut Steady, causes: &[Vec<ElementId>]) -> Cuts {
         let fallout = steady.fallout(members, &[]);
         let c = classes.intern(steady, steady.signature(&fallout));
         cuts.cause_fallout.push((fallout.elements.len(), classes.shares[c].clone()));
-        for f in 0..flows {
-            let member_fails = members.iter().any(|&m| is_single[f][m]);
+        for (f, single) in is_single.iter().enumerate() {
+            let member_fails = members.iter().any(|&m| single[m]);
             if classes.fails(c, f) && !member_fails {
                 cuts.causes[f].push((i, classes.shares[c][f]));
             }

@@ -332,10 +332,9 @@ fn agrees(text: &str) -> Result<(), TestCaseError> {
             );
         }
     }
-    for f in 0..topology.flows.len() {
+    for (f, found) in cuts.singles.iter().enumerate() {
         let expected: Vec<(usize, f64)> =
             (0..n).filter(|&x| alone[x][f] > 1e-9).map(|x| (x, alone[x][f])).collect();
-        let found = &cuts.singles[f];
         prop_assert_eq!(found.len(), expected.len(), "single points of flow {}\n{}", f, text);
         for (&(x, s), &(y, r)) in found.iter().zip(&expected) {
             prop_assert!(x == y && close(s, r), "single point {x} {s} vs {y} {r}\n{text}");
