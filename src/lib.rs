@@ -16,6 +16,7 @@ pub mod generator;
 pub mod grade;
 pub mod input;
 pub mod monte_carlo;
+pub mod picture;
 pub mod report;
 pub mod response;
 pub mod simulation;

@@ -7,6 +7,7 @@ use std::ffi::OsString;
 
 mod generate;
 mod grade;
+mod graph;
 mod inspect;
 mod load;
 mod run;
@@ -68,6 +69,36 @@ enum Command {
     /// Write a generated topology of about N elements (sites, layers, pools, HA pairs,
     /// database clusters, links) as TOML, for benchmarks and trials
     Gen(GenArgs),
+    /// Draw a topology's sites, layers and components with the single points of
+    /// failure highlighted, as Graphviz DOT or SVG (default: the bundled topology)
+    #[command(after_help = exit::CHECK_HELP)]
+    Graph(GraphArgs),
+}
+#[derive(Debug, Args)]
+struct GraphArgs {
+    /// Topology file (default: the bundled reference topology)
+    topology: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    format: GraphFormat,
+    /// Who draws the SVG: Graphviz's `dot` when installed (auto), always `dot`, or the
+    /// built-in grid layout (no edges)
+    #[arg(long, value_enum, default_value_t = Renderer::Auto)]
+    renderer: Renderer,
+    /// File to write (default: standard output)
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Svg,
+}
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Renderer {
+    Auto,
+    Dot,
+    Builtin,
 }
 #[derive(Debug, Args)]
 struct GenArgs {
@@ -231,6 +262,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Triage(args) => triage::triage(&args),
         Command::Spof(args) => spof::spof(&args),
         Command::Gen(args) => generate::generate(&args),
+        Command::Graph(args) => graph::graph(&args),
         Command::Schema(args) => {
             let schema = match args.kind {
                 SchemaKind::Topology => crate::topology::schema(),
