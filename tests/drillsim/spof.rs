@@ -411,3 +411,177 @@ fn reference_topology_single_points_agree_with_the_simulation() {
         assert_eq!(found, expected, "single points of {}", topology.flows[f].id);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The commands, through the real binary
+// ---------------------------------------------------------------------------------------
+
+/// What one run of `drillsim` did; printed in full if the test fails while it is alive.
+struct Run {
+    command: String,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "command: {}\nexit code: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                self.command, self.code, self.stdout, self.stderr
+            );
+        }
+    }
+}
+
+/// Runs `drillsim` in `dir`.
+fn drillsim(dir: &std::path::Path, args: &[&str]) -> Run {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_drillsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("drillsim starts");
+    Run {
+        command: format!("drillsim {}", args.join(" ")),
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn json_of(run: &Run) -> serde_json::Value {
+    serde_json::from_str(&run.stdout).expect("stdout is JSON")
+}
+
+/// The cut of the JSON answer whose members are exactly these.
+fn cut<'a>(answer: &'a serde_json::Value, members: &[&str]) -> &'a serde_json::Value {
+    let cuts = answer["cuts"].as_array().unwrap();
+    cuts.iter()
+        .find(|c| {
+            c["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap())
+                .eq(members.iter().copied())
+        })
+        .unwrap_or_else(|| panic!("no cut {members:?}"))
+}
+
+fn hit<'a>(cut: &'a serde_json::Value, flow: &str) -> &'a serde_json::Value {
+    let flows = cut["flows"].as_array().unwrap();
+    flows.iter().find(|f| f["flow"] == flow).unwrap_or_else(|| panic!("{flow} not hit by {cut}"))
+}
+
+#[test]
+fn spof_on_the_reference_topology_finds_the_site_the_racks_and_the_core_switches() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = drillsim(dir.path(), &["spof", "--format", "json"]);
+    assert_eq!(run.code, Some(0));
+    let answer = json_of(&run);
+
+    // Losing Shahe stops every payment until the Exception 1 runbook (grade 4 at its
+    // median of about 54 minutes)
+    let shahe = hit(cut(&answer, &["shahe"]), "payment");
+    assert_eq!(shahe["share"], 1.0);
+    assert_eq!(shahe["recovered_by"][0], "runbook:shahe-to-tengda");
+    assert_eq!(shahe["grade"], 4);
+
+    // Both core switches: every payment fails until the spare is brought up by hand
+    let switches = hit(cut(&answer, &["shahe-sw-main", "shahe-sw-standby"]), "payment");
+    assert_eq!(switches["recovered_by"][0], "spare:shahe-core-switch");
+    let pair = answer["cuts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["common_cause"] == "shahe-core-switch");
+    assert!(pair.is_some(), "the core-switch pair is a common cause");
+
+    // Rack A of Shahe leaves clearing working, so no runbook: a repair ends it
+    let rack = hit(cut(&answer, &["shahe-rack-a"]), "payment");
+    assert_eq!(rack["until_repair"], true);
+
+    // One firewall, one web server, one feed: no single point
+    for member in ["shahe-fw-main", "web-shahe-1", "shahe-rack-a-feed-a"] {
+        let cuts = answer["cuts"].as_array().unwrap();
+        assert!(!cuts.iter().any(|c| c["members"] == serde_json::json!([member])), "{member}");
+    }
+    let payment = &answer["flows"][0];
+    assert_eq!(payment["flow"], "payment");
+    assert!(payment["importance"][0]["fussell_vesely"].as_f64().unwrap() > 0.0);
+
+    // The table says the same for people
+    let table = drillsim(dir.path(), &["spof"]);
+    assert_eq!(table.code, Some(0));
+    assert!(table.stdout.contains("shahe (site)"));
+    assert!(table.stdout.contains("runbook:shahe-to-tengda"));
+    assert!(table.stdout.contains("importance"));
+}
+
+#[test]
+fn spof_refuses_a_missing_file_bad_toml_and_a_bad_mtbf_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = drillsim(dir.path(), &["spof", "nowhere.toml"]);
+    assert_eq!(missing.code, Some(2));
+    assert!(missing.stderr.contains("nowhere.toml: cannot read"), "{}", missing.stderr);
+    assert_eq!(missing.stdout, "");
+
+    std::fs::write(dir.path().join("bad.toml"), "[topology]\nid = \"x\"\ntitle = 3\n").unwrap();
+    let bad = drillsim(dir.path(), &["spof", "bad.toml"]);
+    assert_eq!(bad.code, Some(2));
+    assert!(bad.stderr.contains("bad.toml:3:9: 'title'"), "{}", bad.stderr);
+
+    let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/topologies/tenpay.toml"))
+        .replace("id = \"shahe-ups-a\"\n", "id = \"shahe-ups-a\"\nmtbf = \"often\"\n");
+    std::fs::write(dir.path().join("mtbf.toml"), text).unwrap();
+    let mtbf = drillsim(dir.path(), &["graph", "mtbf.toml"]);
+    assert_eq!(mtbf.code, Some(2));
+    assert!(mtbf.stderr.contains("'mtbf': \"often\" is not a duration"), "{}", mtbf.stderr);
+}
+
+#[test]
+fn gen_writes_a_valid_topology_that_spof_and_graph_analyse() {
+    let dir = tempfile::tempdir().unwrap();
+    let generated =
+        drillsim(dir.path(), &["gen", "--components", "400", "--seed", "3", "-o", "g.toml"]);
+    assert_eq!(generated.code, Some(0));
+    assert_eq!(drillsim(dir.path(), &["validate", "g.toml"]).code, Some(0));
+    let spof = drillsim(dir.path(), &["spof", "g.toml", "--format", "json"]);
+    assert_eq!(spof.code, Some(0));
+    let answer = json_of(&spof);
+    assert_eq!(answer["flows"].as_array().unwrap().len(), 3);
+    assert!(hit(cut(&answer, &["dc-a"]), "payment")["share"] == 1.0);
+
+    let dot = drillsim(dir.path(), &["graph", "g.toml"]);
+    assert_eq!(dot.code, Some(0));
+    assert!(dot.stdout.starts_with("digraph"));
+    let svg =
+        drillsim(dir.path(), &["graph", "g.toml", "--format", "svg", "--renderer", "builtin"]);
+    assert_eq!(svg.code, Some(0));
+    assert!(svg.stdout.starts_with("<svg") && svg.stdout.trim_end().ends_with("</svg>"));
+}
+
+#[test]
+fn graph_highlights_the_single_points_of_the_reference_topology() {
+    let dir = tempfile::tempdir().unwrap();
+    let dot = drillsim(dir.path(), &["graph", "--format", "dot"]);
+    assert_eq!(dot.code, Some(0));
+    let line = |id: &str| {
+        dot.stdout.lines().find(|l| l.contains(&format!("label=\"{id}"))).unwrap_or("").to_owned()
+    };
+    assert!(line("site shahe").contains("#ff8a80"), "Shahe is a single point");
+    assert!(line("shahe-fw-main").contains("#ffffff"), "one firewall is not");
+
+    // SVG: Graphviz when installed, else the built-in drawing, said on stderr
+    let svg = drillsim(dir.path(), &["graph", "--format", "svg", "-o", "t.svg"]);
+    assert_eq!(svg.code, Some(0));
+    let written = std::fs::read_to_string(dir.path().join("t.svg")).unwrap();
+    assert!(written.contains("<svg"));
+    let has_dot = std::process::Command::new("dot").arg("-V").output().is_ok();
+    if !has_dot {
+        assert!(svg.stderr.contains("Graphviz 'dot' is not installed"), "{}", svg.stderr);
+        let forced = drillsim(dir.path(), &["graph", "--format", "svg", "--renderer", "dot"]);
+        assert_eq!(forced.code, Some(2));
+    }
+}
