@@ -27,7 +27,7 @@ const HEADER: &str = r#"
 [response]
 alert = { dist = "uniform", min = "30s", max = "2m" }
 respond = { dist = "uniform", min = "0s", max = "5m" }
-source = "as in topologies/tenpay.toml: alert about once a minute (assumption), on-duty response within 5 minutes (Art. 13)"
+source = "as in topologies/tenpay.toml: alert (assumption), on-duty response (Art. 13)"
 
 [[mechanism]]
 id = "tgw"
@@ -180,7 +180,8 @@ fn sites_and_networks(toml: &mut String, access: usize, racks: usize) -> usize {
             add(
                 toml,
                 format!(
-                    "\n[[link]]\nid = \"{site}-external\"\nkind = \"external\"\nsites = [\"{site}\"]\n\
+                    "\n[[link]]\nid = \"{site}-external\"\nkind = \"external\"\n\
+                     sites = [\"{site}\"]\n\
                      mtbf = \"2y\"\nmttr = \"4h\"\n"
                 ),
             );
@@ -193,7 +194,8 @@ fn sites_and_networks(toml: &mut String, access: usize, racks: usize) -> usize {
             add(
                 toml,
                 format!(
-                    "\n[[link]]\nid = \"{from}-{to}\"\nkind = \"internal\"\nsites = [\"{from}\", \"{to}\"]\n"
+                    "\n[[link]]\nid = \"{from}-{to}\"\nkind = \"internal\"\n\
+                     sites = [\"{from}\", \"{to}\"]\n"
                 ),
             );
             let _ = write!(
@@ -257,7 +259,8 @@ fn sites_and_networks(toml: &mut String, access: usize, racks: usize) -> usize {
             let _ = write!(
                 toml,
                 "spare = [\"{site}-sw-spare\"]\n\
-                 bring_up = {{ dist = \"triangular\", min = \"10m\", mode = \"20m\", max = \"45m\" }}\n\
+                 bring_up = {{ dist = \"triangular\", min = \"10m\", mode = \"20m\", \
+                 max = \"45m\" }}\n\
                  bring_up_source = \"as in topologies/tenpay.toml\"\n"
             );
         }
@@ -313,7 +316,8 @@ fn deployments(toml: &mut String, services: &[Service], access: usize, racks: us
         .collect();
     let _ = write!(
         toml,
-        "\n[[service]]\nid = \"web\"\nlayer = \"web-access\"\nmechanism = \"tgw\"\nat = [\n  {}\n]\n",
+        "\n[[service]]\nid = \"web\"\nlayer = \"web-access\"\nmechanism = \"tgw\"\n\
+         at = [\n  {}\n]\n",
         web.join(",\n  ")
     );
     for service in services {
@@ -322,7 +326,8 @@ fn deployments(toml: &mut String, services: &[Service], access: usize, racks: us
             .iter()
             .map(|site| {
                 format!(
-                    "{{ site = \"{site}\", members = {}, needs = [\"{site}-rack-{}\"], via = [\"{site}-core-switch\"] }}",
+                    "{{ site = \"{site}\", members = {}, needs = [\"{site}-rack-{}\"], \
+                     via = [\"{site}-core-switch\"] }}",
                     service.members,
                     next_rack()
                 )
@@ -338,7 +343,8 @@ fn deployments(toml: &mut String, services: &[Service], access: usize, racks: us
         }
         let _ = write!(
             toml,
-            "\n[[service]]\nid = \"{}\"\nlayer = \"{}\"\nmechanism = \"{}\"\n{extra}at = [\n  {}\n]\n",
+            "\n[[service]]\nid = \"{}\"\nlayer = \"{}\"\nmechanism = \"{}\"\n\
+             {extra}at = [\n  {}\n]\n",
             service.id,
             service.layer,
             service.mechanism,
@@ -358,7 +364,8 @@ fn entries_and_flows(toml: &mut String, services: &[Service], access: usize) {
             (1..=2).map(|k| format!("\"{}\"", entries[(i + k) % entries.len()].0)).collect();
         let _ = write!(
             toml,
-            "\n[[entry]]\nid = \"{id}\"\nsite = \"{site}\"\nfailover = \"dns-gslb\"\nfallback = [{}]\n",
+            "\n[[entry]]\nid = \"{id}\"\nsite = \"{site}\"\nfailover = \"dns-gslb\"\n\
+             fallback = [{}]\n",
             fallback.join(", ")
         );
     }

@@ -144,7 +144,8 @@ pub fn dot(topology: &Topology, marks: &Marks) -> String {
     let _ = writeln!(
         out,
         "  graph [rankdir=TB, compound=true, fontname=\"Helvetica\", labelloc=t, \
-         label=\"{} — red: single point of failure, orange: in a minimal pair or common cause\"];",
+         label=\"{} — red: single point of failure, \
+         orange: in a minimal pair or common cause\"];",
         escape(&topology.title)
     );
     out.push_str(
@@ -297,7 +298,8 @@ pub fn svg(topology: &Topology, marks: &Marks) -> String {
     let _ = writeln!(
         out,
         "<text x=\"10\" y=\"22\" font-size=\"15\">{}</text>\n<text x=\"10\" y=\"42\">red: single \
-         point of failure; orange: in a minimal pair or a common cause; edges: see --format dot</text>",
+         point of failure; orange: in a minimal pair or a common cause; \
+         edges: see --format dot</text>",
         escape(&topology.title)
     );
     for (c, &site) in topology.sites.iter().enumerate() {
@@ -305,7 +307,8 @@ pub fn svg(topology: &Topology, marks: &Marks) -> String {
         let mark = marks.elements[site];
         let _ = writeln!(
             out,
-            "<rect x=\"{x}\" y=\"50\" width=\"{BOX_W}\" height=\"18\" fill=\"{}\" stroke=\"#4a6fa5\"/>\
+            "<rect x=\"{x}\" y=\"50\" width=\"{BOX_W}\" height=\"18\" fill=\"{}\" \
+             stroke=\"#4a6fa5\"/>\
              <text x=\"{}\" y=\"63\" font-weight=\"bold\">{}</text>",
             mark.fill(),
             x + 4,

@@ -1,4 +1,5 @@
-//! `drillsim gen` (a module named `generate`, since `gen` is a keyword of Rust 2024): a generated topology of a given size, as TOML.
+//! `drillsim gen`: a generated topology of a given size, as TOML (module `generate`,
+//! since `gen` is a keyword of Rust 2024).
 
 use std::io::Write as _;
 

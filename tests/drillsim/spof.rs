@@ -159,7 +159,8 @@ fn random_topology(bytes: &[u8]) -> String {
                 continue;
             }
             toml += &format!(
-                "\n[[link]]\nid = \"{from}-{to}\"\nkind = \"internal\"\nsites = [\"{from}\", \"{to}\"]\n"
+                "\n[[link]]\nid = \"{from}-{to}\"\nkind = \"internal\"\n\
+                 sites = [\"{from}\", \"{to}\"]\n"
             );
             let through = pairs[sites.iter().position(|s| s == to).unwrap_or(0)].clone();
             let extra = match through {
@@ -195,7 +196,8 @@ fn random_topology(bytes: &[u8]) -> String {
         (0..serving).map(|i| deployment(dice, i, String::new())).collect::<Vec<_>>().join(", ")
     };
     toml += &format!(
-        "\n[[service]]\nid = \"app\"\nlayer = \"logic\"\nmechanism = \"{app_mechanism}\"\nat = [{}]\n",
+        "\n[[service]]\nid = \"app\"\nlayer = \"logic\"\n\
+         mechanism = \"{app_mechanism}\"\nat = [{}]\n",
         at(&mut dice)
     );
     let read = if dice.coin() { "read_mechanism = \"lb\"\n" } else { "" };
