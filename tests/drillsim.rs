@@ -8,4 +8,5 @@ mod drillsim {
     pub mod mechanisms;
     pub mod plan;
     pub mod properties;
+    pub mod spof;
 }

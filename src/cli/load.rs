@@ -106,6 +106,13 @@ pub(super) fn split_kinds(
     }
     problems.into_result((topologies, drills))
 }
+/// The topology file given, or the bundled reference topology.
+pub(super) fn topology(path: Option<&Path>) -> Result<Topology, Problems> {
+    match path {
+        Some(path) => Topology::load(&SourceFile::read(path)?),
+        None => Ok(bundled_topology()),
+    }
+}
 fn bundled_topology() -> Topology {
     let (label, text) = bundled::TOPOLOGY;
     let source = SourceFile::from_bytes(label.to_owned(), text.as_bytes())

@@ -6,12 +6,15 @@
 use std::ffi::OsString;
 
 mod audit;
+mod generate;
 mod grade;
+mod graph;
 mod inspect;
 mod interrupt;
 mod load;
 mod plan;
 mod run;
+mod spof;
 mod triage;
 
 use std::path::PathBuf;
@@ -75,6 +78,73 @@ enum Command {
     /// Tell which DDoS pattern of the manual (Q2) observed metrics match
     #[command(after_help = exit::TRIAGE_HELP)]
     Triage(TriageArgs),
+    /// Find the single points of failure, minimal pairs and common causes of every
+    /// business flow, after automatic takeover (default: the bundled topology)
+    #[command(after_help = exit::CHECK_HELP)]
+    Spof(SpofArgs),
+    /// Write a generated topology of about N elements (sites, layers, pools, HA pairs,
+    /// database clusters, links) as TOML, for benchmarks and trials
+    Gen(GenArgs),
+    /// Draw a topology's sites, layers and components with the single points of
+    /// failure highlighted, as Graphviz DOT or SVG (default: the bundled topology)
+    #[command(after_help = exit::CHECK_HELP)]
+    Graph(GraphArgs),
+}
+#[derive(Debug, Args)]
+struct GraphArgs {
+    /// Topology file (default: the bundled reference topology)
+    topology: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    format: GraphFormat,
+    /// Who draws the SVG: Graphviz's `dot` when installed (auto), always `dot`, or the
+    /// built-in grid layout (no edges)
+    #[arg(long, value_enum, default_value_t = Renderer::Auto)]
+    renderer: Renderer,
+    /// File to write (default: standard output)
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Svg,
+}
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Renderer {
+    Auto,
+    Dot,
+    Builtin,
+}
+#[derive(Debug, Args)]
+struct GenArgs {
+    /// About how many elements (servers included), at least 150
+    #[arg(long, value_name = "N", default_value_t = 600,
+          value_parser = clap::value_parser!(u32).range(150..=100_000))]
+    components: u32,
+    /// Seed of the random choices; the same size and seed give the same file
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// File to write (default: standard output)
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+#[derive(Debug, Args)]
+struct SpofArgs {
+    /// Topology file (default: the bundled reference topology)
+    topology: Option<PathBuf>,
+    /// Output format: a table for people, or JSON (every cut, every importance)
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Elements shown in each flow's importance ranking (table only)
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    top: usize,
+    /// Cuts shown per flow and order (table only; JSON lists all)
+    #[arg(long, value_name = "N", default_value_t = 40)]
+    cuts: usize,
+    /// Leave out recovery paths, times and grades (faster on large topologies)
+    #[arg(long)]
+    no_recovery: bool,
 }
 #[derive(Debug, Args)]
 struct RunArgs {
@@ -273,6 +343,9 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::List(args) => inspect::list(&args),
         Command::Grade(args) => grade::grade(&args),
         Command::Triage(args) => triage::triage(&args),
+        Command::Spof(args) => spof::spof(&args),
+        Command::Gen(args) => generate::generate(&args),
+        Command::Graph(args) => graph::graph(&args),
         Command::Schema(args) => {
             let schema = match args.kind {
                 SchemaKind::Topology => crate::topology::schema(),
@@ -347,5 +420,19 @@ pub(crate) enum Failure {
 impl From<Problems> for Failure {
     fn from(problems: Problems) -> Self {
         Failure::Input(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::Cli;
+
+    #[test]
+    fn every_command_line_definition_is_consistent() {
+        // Two arguments of one command sharing a long name (a command's own `--limit`
+        // beside the global one, say) panic only when that command is parsed
+        Cli::command().debug_assert();
     }
 }

@@ -197,6 +197,26 @@ fn check_distribution_order(dist: &Distribution) -> Result<(), String> {
     }
 }
 
+/// The `mtbf` and `mttr` keys written for each element, in element order: declared
+/// elements first, then the servers of each deployment.
+fn reliability_keys<'r>(
+    declared: &[(&'r RawElement, ElementKind)],
+    services: &'r [RawService],
+    count: usize,
+) -> Vec<(Option<&'r Text>, Option<&'r Text>)> {
+    let mut keys: Vec<(Option<&Text>, Option<&Text>)> =
+        declared.iter().map(|(e, _)| (e.mtbf.as_ref(), e.mttr.as_ref())).collect();
+    for deployment in services.iter().flat_map(|s| &s.at) {
+        let members = usize::try_from(*deployment.members.get_ref()).unwrap_or(0);
+        if members >= 1 && i64::try_from(members).is_ok_and(|m| m <= limits::current().members) {
+            let pair = (deployment.mtbf.as_ref(), deployment.mttr.as_ref());
+            keys.extend(std::iter::repeat_n(pair, members));
+        }
+    }
+    keys.resize(count, (None, None));
+    keys
+}
+
 /// The site all the members stand in, if they share one.
 fn common_site(members: &[ElementId], elements: &[Element]) -> Option<ElementId> {
     let first = elements.get(*members.first()?)?.site?;
@@ -305,6 +325,9 @@ impl<'a> Checker<'a> {
         }
         let dns = raw.dns.as_ref().map(|d| self.dns(d));
         let data = self.databases(&raw.data, &services, &mechanisms);
+        let common_causes = self.common_causes(&raw.common_cause);
+        let written = reliability_keys(&declared, &raw.service, elements.len());
+        let reliability = self.reliability(&elements, &written);
 
         // The dependency graph and its order; sites numbered for dense lookups
         let (graph, element_order, group_order) = self.graph(&elements, &groups);
@@ -344,7 +367,75 @@ impl<'a> Checker<'a> {
             group_order,
             site_slot,
             sites,
+            reliability,
+            common_causes,
         }
+    }
+
+    /// Each element's MTBF and MTTR: as written, else the default of its kind.
+    fn reliability(
+        &mut self,
+        elements: &[Element],
+        declared: &[(Option<&Text>, Option<&Text>)],
+    ) -> Vec<Reliability> {
+        let mut all = Vec::with_capacity(elements.len());
+        for (e, element) in elements.iter().enumerate() {
+            let mut reliability = Reliability::default_for(element.kind);
+            let (mtbf, mttr) = declared.get(e).copied().unwrap_or((None, None));
+            if let Some(mtbf) = mtbf.and_then(|t| self.long_duration(t, "mtbf")) {
+                reliability.mtbf = mtbf;
+                reliability.declared = true;
+            }
+            if let Some(mttr) = mttr.and_then(|t| self.long_duration(t, "mttr")) {
+                reliability.mttr = mttr;
+                reliability.declared = true;
+            }
+            all.push(reliability);
+        }
+        all
+    }
+
+    /// A positive duration of up to 1,000 years ("5y", "20000h", "4h"), for MTBF and
+    /// MTTR, which may exceed the 30-day limit of other durations.
+    fn long_duration(&mut self, raw: &Text, key: &str) -> Option<f64> {
+        const LIMIT_S: f64 = 1000.0 * 8766.0 * 3600.0;
+        let text = raw.get_ref().trim();
+        let parsed = humantime::parse_duration(text).map(|d| d.as_secs_f64());
+        let message = match parsed {
+            Ok(s) if s > 0.0 && s <= LIMIT_S => return Some(s),
+            Ok(_) => format!("\"{text}\" must be more than zero and at most 1000 years"),
+            Err(e) => format!("\"{text}\" is not a duration ({e})"),
+        };
+        let hint = Some("write one such as \"5y\", \"20000h\" or \"4h\"".to_owned());
+        self.report(raw.span(), key, message, hint);
+        None
+    }
+
+    /// The `[[common_cause]]` tables: ids unique, members known elements.
+    fn common_causes(&mut self, raw: &[RawCommonCause]) -> Vec<CommonCause> {
+        let mut causes: Vec<CommonCause> = Vec::new();
+        for cause in raw {
+            if !self.claim(&cause.id) {
+                continue;
+            }
+            let members: Vec<ElementId> =
+                cause.members.iter().filter_map(|m| self.element_ref(m, "members")).collect();
+            if cause.members.is_empty() {
+                let message = "a common cause takes down at least one element".to_owned();
+                self.report(cause.id.span(), "members", message, None);
+            }
+            causes.push(CommonCause {
+                id: cause.id.get_ref().clone(),
+                name: if cause.name.is_empty() {
+                    cause.id.get_ref().clone()
+                } else {
+                    cause.name.clone()
+                },
+                members,
+                source: cause.source.clone(),
+            });
+        }
+        causes
     }
 
     fn distribution(&mut self, raw: &RawDistribution, key: &str) -> Distribution {

@@ -74,6 +74,59 @@ pub struct Topology {
     pub site_slot: Vec<usize>,
     /// The sites, in file order.
     pub sites: Vec<ElementId>,
+    /// For each element, how often it fails and how long a repair takes.
+    pub reliability: Vec<Reliability>,
+    /// Elements declared to fail together from one cause (`[[common_cause]]`).
+    pub common_causes: Vec<CommonCause>,
+}
+
+/// How often an element fails and how long it stays down, for importance measures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reliability {
+    /// Mean time between failures \[seconds\].
+    pub mtbf: f64,
+    /// Mean time to repair \[seconds\].
+    pub mttr: f64,
+    /// Written in the file (`mtbf`, `mttr`) rather than the default of its kind.
+    pub declared: bool,
+}
+
+impl Reliability {
+    /// The default of an element kind when the file gives no `mtbf` or `mttr`.
+    ///
+    /// Every figure is an assumption (the manual gives none), of the order of public
+    /// field studies, to be replaced with the team's own records: site 10 years between
+    /// losses and 24 h to restore; link 1 year and 4 h (a carrier's repair target);
+    /// network device 5 years and 4 h (on-site replacement); power supply 5 years and
+    /// 8 h; rack 20 years and 8 h; server 5 years and 4 h.
+    pub fn default_for(kind: ElementKind) -> Reliability {
+        const HOUR: f64 = 3600.0;
+        const YEAR: f64 = 8766.0 * HOUR;
+        let (mtbf, mttr) = match kind {
+            ElementKind::Site => (10.0 * YEAR, 24.0 * HOUR),
+            ElementKind::Link => (YEAR, 4.0 * HOUR),
+            ElementKind::Device => (5.0 * YEAR, 4.0 * HOUR),
+            ElementKind::Power => (5.0 * YEAR, 8.0 * HOUR),
+            ElementKind::Rack => (20.0 * YEAR, 8.0 * HOUR),
+            ElementKind::Server => (5.0 * YEAR, 4.0 * HOUR),
+        };
+        Reliability { mtbf, mttr, declared: false }
+    }
+
+    /// Long-run share of time the element is down: MTTR / (MTBF + MTTR), ratio 0-1.
+    pub fn unavailability(&self) -> f64 {
+        self.mttr / (self.mtbf + self.mttr)
+    }
+}
+
+/// Elements one event takes down together (a city-wide disaster, a shared carrier).
+#[derive(Debug, Clone)]
+pub struct CommonCause {
+    pub id: String,
+    pub name: String,
+    pub members: Vec<ElementId>,
+    /// Why these fail together.
+    pub source: String,
 }
 
 /// Where an input came from, as reports cite it.

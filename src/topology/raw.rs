@@ -53,6 +53,9 @@ pub struct RawTopology {
     /// What protects each replicated database's data (Art. 17, Art. 21).
     #[serde(default)]
     pub data: Vec<RawData>,
+    /// Elements that fail together from one cause (a city-wide event, a shared carrier).
+    #[serde(default)]
+    pub common_cause: Vec<RawCommonCause>,
 }
 
 /// One replicated database's data protection: replication, copies, backup and the
@@ -115,6 +118,24 @@ pub struct RawData {
     pub verify: Option<RawDistribution>,
     /// Extracting the application logs and diffing them with the update log.
     pub reconcile: Option<RawDistribution>,
+    #[serde(default)]
+    pub source: String,
+}
+
+/// Elements that one event takes down together, declared by hand: `drillsim spof`
+/// treats it as one failure.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "CommonCause")]
+pub struct RawCommonCause {
+    #[schemars(with = "String")]
+    pub id: Text,
+    #[serde(default)]
+    pub name: String,
+    /// Sites, links, devices, power supplies, racks or servers lost together.
+    #[schemars(with = "Vec<String>")]
+    pub members: Vec<Text>,
+    /// Why these fail together.
     #[serde(default)]
     pub source: String,
 }
@@ -251,6 +272,12 @@ pub struct RawElement {
     pub needs_any: Vec<Text>,
     #[serde(default)]
     pub note: String,
+    /// Mean time between failures, a duration such as "5y" or "20000h" (default: by kind).
+    #[schemars(with = "Option<String>")]
+    pub mtbf: Option<Text>,
+    /// Mean time to repair, a duration such as "4h" (default: by kind).
+    #[schemars(with = "Option<String>")]
+    pub mttr: Option<Text>,
 }
 
 /// Devices or links that back each other up through a mechanism.
@@ -316,6 +343,12 @@ pub struct RawDeployment {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub via: Vec<Text>,
+    /// Mean time between failures of each server, a duration such as "5y".
+    #[schemars(with = "Option<String>")]
+    pub mtbf: Option<Text>,
+    /// Mean time to repair each server, a duration such as "4h".
+    #[schemars(with = "Option<String>")]
+    pub mttr: Option<Text>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -1,0 +1,20 @@
+//! `drillsim gen`: a generated topology of a given size, as TOML (module `generate`,
+//! since `gen` is a keyword of Rust 2024).
+
+use std::io::Write as _;
+
+use super::{Failure, GenArgs};
+use crate::exit;
+use crate::generator;
+
+pub(super) fn generate(args: &GenArgs) -> Result<u8, Failure> {
+    let text = generator::generate(args.components as usize, args.seed);
+    match &args.out {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Failure::Write(format!("cannot write '{}': {e}", path.display())))?,
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+    }
+    Ok(exit::SUCCESS)
+}
