@@ -2,16 +2,18 @@
 //!
 //! Each source of findings looks at the reports for one kind of weakness: an answer of
 //! the manual that does not hold, a graded incident, runs that never recover, a
-//! runbook step that dominates the tail of the recovery time. Other analyses add their
-//! own findings through [`super::Audit::add_findings`] (a single-point-of-failure
-//! analysis would use [`Kind::SinglePointOfFailure`]); ranking is the same for all.
+//! runbook step that dominates the tail of the recovery time. The single points of
+//! failure of each topology ([`from_spof`]) join through
+//! [`super::Audit::add_findings`]; ranking is the same for all.
 
 use std::cmp::Ordering;
 
 use serde::Serialize;
 
 use crate::report::{Report, percent};
+use crate::spof::{Analysis, Cut};
 use crate::timing::human;
+use crate::topology::Topology;
 
 /// The kinds of weakness, most serious first (see [`rank`] for how they are ordered).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -21,8 +23,9 @@ pub enum Kind {
     AnswerDoesNotHold,
     /// The outcome is a major incident under Art. 4.
     GradedIncident,
-    /// One element whose loss alone stops a business (none found in this version: the
-    /// kind is for an analysis of the topology that adds its findings).
+    /// One element, or one common cause, whose loss alone leaves a business failing
+    /// after every automatic takeover long enough to be graded (from
+    /// [`crate::spof`]).
     SinglePointOfFailure,
     /// Some runs had not recovered by the drill's horizon.
     NotRecovered,
@@ -70,6 +73,72 @@ pub fn from_reports(reports: &[Report]) -> Vec<Finding> {
         findings.extend(recovery_tail(r));
     }
     findings
+}
+
+/// The single points of failure (and common causes) of a topology whose outage is
+/// graded under Art. 4 for some business, one finding each with every flow it hits.
+pub fn from_spof(topology: &Topology, analysis: &Analysis) -> Vec<Finding> {
+    // Every graded cut of order 1, gathered by what is lost
+    let mut hits: Vec<(String, Vec<(usize, &Cut)>)> = Vec::new();
+    for flow in &analysis.flows {
+        let graded = flow.cuts.iter().filter(|c| c.order() == 1 && grade_of(c).is_some());
+        for cut in graded {
+            let label = cut.label(topology, &analysis.causes);
+            match hits.iter_mut().find(|(l, _)| *l == label) {
+                Some((_, flows)) => flows.push((flow.flow, cut)),
+                None => hits.push((label, vec![(flow.flow, cut)])),
+            }
+        }
+    }
+
+    // One finding per lost element or cause
+    hits.into_iter()
+        .map(|(label, flows)| {
+            let grade = flows.iter().filter_map(|(_, c)| grade_of(c)).min();
+            let weight = flows.iter().map(|(_, c)| c.share).fold(0.0, f64::max);
+            let hit: Vec<String> = flows
+                .iter()
+                .map(|&(f, cut)| {
+                    format!(
+                        "{} {}{}",
+                        topology.flows[f].id,
+                        percent(cut.share),
+                        recovery(topology, cut)
+                    )
+                })
+                .collect();
+            Finding {
+                kind: Kind::SinglePointOfFailure,
+                drill: None,
+                grade,
+                weight,
+                text: format!(
+                    "single point of failure of topology '{}': losing {label} leaves failing, \
+                     after every automatic takeover, {}",
+                    topology.id,
+                    hit.join("; ")
+                ),
+            }
+        })
+        .collect()
+}
+
+fn grade_of(cut: &Cut) -> Option<u8> {
+    cut.recovery.as_ref().and_then(|r| r.grade)
+}
+
+/// How a cut's flow comes back, in words: by which manual action and when, or not
+/// before a repair; with its grade.
+fn recovery(topology: &Topology, cut: &Cut) -> String {
+    let Some(r) = &cut.recovery else {
+        return String::new();
+    };
+    let grade = r.grade.map_or("below the bar".to_owned(), |g| format!("grade {g}"));
+    if r.until_repair {
+        return format!(" until repaired, about {} ({grade})", human(r.median_s));
+    }
+    let by: Vec<String> = r.actions.iter().map(|a| a.label(topology)).collect();
+    format!(" until {} brings it back, about {} ({grade})", by.join(" + "), human(r.median_s))
 }
 
 fn answer_does_not_hold(r: &Report) -> Option<Finding> {

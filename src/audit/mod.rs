@@ -34,7 +34,7 @@ use serde::Serialize;
 use crate::report::{Assumption, P50P95, Report};
 
 pub use coverage::{Cited, Coverage, SCENARIOS, Scenario, ScenarioCoverage, cover};
-pub use finding::{Finding, Kind, rank};
+pub use finding::{Finding, Kind, from_spof, rank};
 pub use html::render as html;
 pub use markdown::render as markdown;
 pub use write::{AUDIT_FILES, PlannedAudit, check_audit_dir, write_audit};

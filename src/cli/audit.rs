@@ -5,10 +5,11 @@ use std::io::Write as _;
 use super::load::{Inputs, load};
 use super::run::{check_runs, shell_quote, simulate_all, write_failure};
 use super::{AuditArgs, Failure, RunArgs, interrupt};
-use crate::audit::{Audit, PlannedAudit, check_audit_dir, write_audit};
+use crate::audit::{Audit, PlannedAudit, check_audit_dir, from_spof, write_audit};
 use crate::exit;
 use crate::limits;
 use crate::report::Written;
+use crate::spof;
 
 pub(super) fn audit(args: &AuditArgs) -> Result<u8, Failure> {
     // Load and check everything before simulating anything
@@ -30,7 +31,11 @@ pub(super) fn audit(args: &AuditArgs) -> Result<u8, Failure> {
         force: args.force,
     };
     let reports = simulate_all(&inputs, &run)?;
-    let audit = Audit::build(&reports, args.seed, args.runs, command(args));
+    let mut audit = Audit::build(&reports, args.seed, args.runs, command(args));
+    for topology in &inputs.topologies {
+        let analysis = spof::analyse(topology, spof::Options { recovery: true });
+        audit.add_findings(from_spof(topology, &analysis));
+    }
     interrupt::begin_writing();
     let fate = write_audit(&audit, &args.out, args.force, &interrupt::interrupted)
         .map_err(|e| write_failure(e, &args.out))?;

@@ -27,15 +27,7 @@ pub(super) fn spof(args: &SpofArgs) -> Result<u8, Failure> {
 
 /// A cut's elements as people read them: `a + b`, or a common cause's id.
 fn members(topology: &Topology, analysis: &Analysis, cut: &Cut) -> String {
-    if let Some(c) = cut.cause {
-        let cause = &analysis.causes[c];
-        return format!("{} ({}: {} elements)", cause.id, cause.kind.name(), cut.members.len());
-    }
-    let name = |e: ElementId| {
-        let element = &topology.elements[e];
-        format!("{} ({})", element.id, element.kind.name())
-    };
-    cut.members.iter().map(|&e| name(e)).collect::<Vec<_>>().join(" + ")
+    cut.label(topology, &analysis.causes)
 }
 
 fn percent(share: f64) -> String {

@@ -48,6 +48,25 @@ pub struct Cut {
 }
 
 impl Cut {
+    /// The cut's elements as people read them: `a (kind) + b (kind)`, or a common
+    /// cause's id, kind and size.
+    pub fn label(&self, topology: &Topology, causes: &[Cause]) -> String {
+        if let Some(c) = self.cause {
+            let cause = &causes[c];
+            return format!(
+                "{} ({}: {} elements)",
+                cause.id,
+                cause.kind.name(),
+                self.members.len()
+            );
+        }
+        let name = |e: ElementId| {
+            let element = &topology.elements[e];
+            format!("{} ({})", element.id, element.kind.name())
+        };
+        self.members.iter().map(|&e| name(e)).collect::<Vec<_>>().join(" + ")
+    }
+
     /// Single points and common causes are of order 1; pairs of order 2.
     pub fn order(&self) -> usize {
         if self.cause.is_some() { 1 } else { self.members.len() }
