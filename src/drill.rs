@@ -597,6 +597,16 @@ impl DrillFile {
         value
     }
 
+    /// The positive `within` duration a check named `name` needs.
+    fn within(&self, raw: &RawExpect, name: &str, problems: &mut Problems) -> Option<f64> {
+        let Some(within) = &raw.within else {
+            let message = format!("check '{name}' needs 'within'");
+            problems.push(self.at(&raw.check, "within", &message));
+            return None;
+        };
+        Some(self.positive(within, "within", problems))
+    }
+
     fn fault(&self, raw: &RawFault, topology: &Topology, problems: &mut Problems) -> Option<Fault> {
         let at = self.duration(&raw.at, "at", problems);
         let Some(action) = Action::parse(raw.action.get_ref()) else {
@@ -978,30 +988,10 @@ impl DrillFile {
             "no-grade" => Check::NoGrade(business?),
             "max-grade" => Check::MaxGrade(business?, self.grade(raw, problems)?),
             "peak-impact" => self.peak_impact(raw, business?, problems)?,
-            "recovery-within" => match &raw.within {
-                Some(w) => Check::RecoveryWithin(self.positive(w, "within", problems)),
-                None => {
-                    problems.push(self.at(
-                        &raw.check,
-                        "within",
-                        "check 'recovery-within' needs 'within'",
-                    ));
-                    return None;
-                }
-            },
+            "recovery-within" => Check::RecoveryWithin(self.within(raw, name, problems)?),
             "recovered-by" => Check::RecoveredBy(self.cause(raw, topology, problems)?),
             "rpo-within" => self.rpo_within(raw, topology, problems)?,
-            "restore-within" => match &raw.within {
-                Some(w) => Check::RestoreWithin(self.positive(w, "within", problems)),
-                None => {
-                    problems.push(self.at(
-                        &raw.check,
-                        "within",
-                        "check 'restore-within' needs 'within'",
-                    ));
-                    return None;
-                }
-            },
+            "restore-within" => Check::RestoreWithin(self.within(raw, name, problems)?),
             "brought-up" => match self.cause(raw, topology, problems)? {
                 Cause::Spare(group) => Check::BroughtUp(group),
                 _ => {

@@ -4,7 +4,7 @@ use std::io::Write as _;
 
 use super::load::{Inputs, load};
 use super::run::{check_runs, shell_quote, simulate_all, write_failure};
-use super::{AuditArgs, Failure, RunArgs, interrupt};
+use super::{AuditArgs, Failure, Simulation, interrupt};
 use crate::audit::{Audit, PlannedAudit, check_audit_dir, from_spof, write_audit};
 use crate::exit;
 use crate::limits;
@@ -12,37 +12,30 @@ use crate::report::Written;
 use crate::spof;
 
 pub(super) fn audit(args: &AuditArgs) -> Result<u8, Failure> {
+    let (sim, out) = (&args.sim, &args.out);
+
     // Load and check everything before simulating anything
-    check_runs(args.runs)?;
-    let inputs = load(&args.paths, args.topology.as_deref())?;
-    check_audit_dir(&args.out, &planned(&inputs, args), args.force)
+    check_runs(sim.runs)?;
+    let inputs = load(&sim.paths, sim.topology.as_deref())?;
+    check_audit_dir(out, &planned(&inputs, sim), sim.force)
         .map_err(|e| Failure::Usage(format!("{e}; nothing was simulated or written")))?;
     interrupt::install();
 
-    // Simulate with the machinery of `run`, then write the audit
-    let run = RunArgs {
-        paths: args.paths.clone(),
-        topology: args.topology.clone(),
-        out: args.out.clone(),
-        runs: args.runs,
-        seed: args.seed,
-        quiet: args.quiet,
-        threads: args.threads,
-        force: args.force,
-    };
-    let reports = simulate_all(&inputs, &run)?;
-    let mut audit = Audit::build(&reports, args.seed, args.runs, command(args));
+    // Simulate with the machinery of `run`, add the topologies' single points of
+    // failure, then write the audit
+    let reports = simulate_all(&inputs, sim)?;
+    let mut audit = Audit::build(&reports, sim.seed, sim.runs, command(sim));
     for topology in &inputs.topologies {
         let analysis = spof::analyse(topology, spof::Options { recovery: true });
         audit.add_findings(from_spof(topology, &analysis));
     }
     interrupt::begin_writing();
-    let fate = write_audit(&audit, &args.out, args.force, &interrupt::interrupted)
-        .map_err(|e| write_failure(e, &args.out))?;
+    let fate = write_audit(&audit, out, sim.force, &interrupt::interrupted)
+        .map_err(|e| write_failure(e, out))?;
 
     // Summary
-    if args.quiet {
-        println!("{}", args.out.display());
+    if sim.quiet {
+        println!("{}", out.display());
     } else {
         print_summary(&audit, fate, args);
     }
@@ -52,7 +45,7 @@ pub(super) fn audit(args: &AuditArgs) -> Result<u8, Failure> {
 
 /// The command that writes the same audit again (into any --out; the thread count
 /// changes nothing).
-fn command(args: &AuditArgs) -> String {
+fn command(args: &Simulation) -> String {
     let mut command = "drillsim audit".to_owned();
     for path in &args.paths {
         command.push(' ');
@@ -69,7 +62,7 @@ fn command(args: &AuditArgs) -> String {
 }
 
 /// What identifies the audit about to be written, for [`check_audit_dir`].
-fn planned(inputs: &Inputs, args: &AuditArgs) -> PlannedAudit {
+fn planned(inputs: &Inputs, args: &Simulation) -> PlannedAudit {
     let drills = inputs.drills.iter().map(|d| d.drill.file.sha256.clone());
     let topologies = inputs.topologies.iter().map(|t| t.file.sha256.clone());
     PlannedAudit {
@@ -96,8 +89,8 @@ fn print_summary(audit: &Audit, fate: Written, args: &AuditArgs) {
         "\n{} drills, {} runs each, seed {}: holds in {}, under assumption in {}, does not \
          hold in {}; audit in {} ({})",
         t.drills,
-        args.runs,
-        args.seed,
+        args.sim.runs,
+        args.sim.seed,
         t.holds,
         t.holds_under_assumption,
         t.does_not_hold,

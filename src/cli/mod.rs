@@ -148,64 +148,48 @@ struct SpofArgs {
 }
 #[derive(Debug, Args)]
 struct RunArgs {
+    #[command(flatten)]
+    sim: Simulation,
+    /// Directory the reports are written to, one sub-directory per drill
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    out: PathBuf,
+}
+#[derive(Debug, Args)]
+struct AuditArgs {
+    #[command(flatten)]
+    sim: Simulation,
+    /// Directory the audit is written to: new, empty or an earlier audit
+    #[arg(long, value_name = "DIR", default_value = "reports/audit")]
+    out: PathBuf,
+}
+/// What `run` and `audit` simulate, and how; the output is the same for any thread
+/// count.
+#[derive(Debug, Args)]
+struct Simulation {
     /// Drill files or directories of drill files (default: the bundled drills)
     paths: Vec<PathBuf>,
     /// Topology to run every drill on (default: the drill's own `topology` key, or the
     /// bundled reference topology)
     #[arg(long, value_name = "FILE")]
     topology: Option<PathBuf>,
-    /// Directory the reports are written to, one sub-directory per drill
-    #[arg(long, value_name = "DIR", default_value = "reports")]
-    out: PathBuf,
     /// Simulated runs of each drill (Monte Carlo), 1 to 10,000,000 (see --limit)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_RUNS,
           value_parser = clap::value_parser!(u32).range(1..))]
     runs: u32,
-    /// Seed of the random streams; the same seed gives the same reports
+    /// Seed of the random streams; the same seed gives the same output
     #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
     seed: u64,
-    /// Print nothing on success but the reports' directory
+    /// Print nothing on success but the output directory
     #[arg(long, short)]
     quiet: bool,
-    /// Replace earlier reports of the same drills; without it, an earlier report is
-    /// kept, and the run refused, unless the new one is byte for byte the same
+    /// Replace earlier output; without it, earlier output is kept, and the run
+    /// refused, unless the new output is byte for byte the same
     #[arg(long)]
     force: bool,
-    /// Worker threads, 0 to 256 (default 0: one per core); the reports are the same
-    /// for any count
+    /// Worker threads, 0 to 256 (default 0: one per core)
     #[arg(long, value_name = "T", default_value_t = 0,
           value_parser = clap::value_parser!(u16).range(0..=256))]
     threads: u16,
-}
-#[derive(Debug, Args)]
-struct AuditArgs {
-    /// Drill files or directories of drill files (default: the bundled drills)
-    paths: Vec<PathBuf>,
-    /// Topology to run every drill on (default: as for `run`)
-    #[arg(long, value_name = "FILE")]
-    topology: Option<PathBuf>,
-    /// Directory the audit is written to: new, empty or an earlier audit
-    #[arg(long, value_name = "DIR", default_value = "reports/audit")]
-    out: PathBuf,
-    /// Simulated runs of each drill (Monte Carlo), 1 to 10,000,000 (see --limit)
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_RUNS,
-          value_parser = clap::value_parser!(u32).range(1..))]
-    runs: u32,
-    /// Seed of the random streams; the same seed gives the same audit
-    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
-    seed: u64,
-    /// Print nothing on success but the audit's directory
-    #[arg(long, short)]
-    quiet: bool,
-    /// Worker threads, 0 to 256 (default 0: one per core); the audit is the same for
-    /// any count
-    #[arg(long, value_name = "T", default_value_t = 0,
-          value_parser = clap::value_parser!(u16).range(0..=256))]
-    threads: u16,
-    /// Replace an earlier audit in --out; without it, an earlier audit is kept, and the
-    /// run refused, unless the new one is byte for byte the same
-    #[arg(long)]
-    force: bool,
 }
 #[derive(Debug, Args)]
 struct PlanArgs {

@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use super::load::{Inputs, load};
-use super::{Failure, RunArgs, interrupt};
+use super::{Failure, RunArgs, Simulation, interrupt};
 use crate::drill::Drill;
 use crate::exit;
 use crate::limits::{self, raise_hint};
@@ -15,22 +15,24 @@ use crate::report::{Planned, Provenance, Report, WriteError, Written, check_out_
 use crate::timing::human;
 
 pub(super) fn run(args: &RunArgs) -> Result<u8, Failure> {
+    let (sim, out) = (&args.sim, &args.out);
+
     // Load and check everything before simulating anything
-    check_runs(args.runs)?;
-    let inputs = load(&args.paths, args.topology.as_deref())?;
-    check_out_dir(&args.out, &planned(&inputs, args), args.force)
+    check_runs(sim.runs)?;
+    let inputs = load(&sim.paths, sim.topology.as_deref())?;
+    check_out_dir(out, &planned(&inputs, sim), sim.force)
         .map_err(|e| Failure::Usage(format!("{e}; nothing was simulated or written")))?;
     interrupt::install();
 
     // Simulate every drill on the thread pool, then write every report
-    let reports = simulate_all(&inputs, args)?;
+    let reports = simulate_all(&inputs, sim)?;
     interrupt::begin_writing();
-    let fates = write_all(&reports, &args.out, args.force, &interrupt::interrupted)
-        .map_err(|e| write_failure(e, &args.out))?;
+    let fates = write_all(&reports, out, sim.force, &interrupt::interrupted)
+        .map_err(|e| write_failure(e, out))?;
 
     // Summary
-    if args.quiet {
-        println!("{}", args.out.display());
+    if sim.quiet {
+        println!("{}", out.display());
     } else {
         print_summary(&reports, &fates, args);
     }
@@ -39,7 +41,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, Failure> {
 }
 /// Simulates every loaded drill on a pool of `args.threads` threads and builds its
 /// report; `audit` shares this with `run`.
-pub(super) fn simulate_all(inputs: &Inputs, args: &RunArgs) -> Result<Vec<Report>, Failure> {
+pub(super) fn simulate_all(inputs: &Inputs, args: &Simulation) -> Result<Vec<Report>, Failure> {
     let total = u64::from(args.runs) * inputs.drills.len() as u64;
     let bar = if args.quiet { ProgressBar::hidden() } else { progress_bar(total) };
     let pool = rayon::ThreadPoolBuilder::new()
@@ -83,7 +85,7 @@ pub(super) fn check_runs(runs: u32) -> Result<(), Failure> {
 }
 
 /// What identifies each report about to be written, for [`check_out_dir`].
-fn planned(inputs: &Inputs, args: &RunArgs) -> Vec<Planned> {
+fn planned(inputs: &Inputs, args: &Simulation) -> Vec<Planned> {
     let topology_flag = inputs.topology_flag.as_deref();
     inputs
         .drills
@@ -129,7 +131,7 @@ fn progress_bar(total: u64) -> ProgressBar {
     bar
 }
 
-fn provenance(drill: &Drill, topology_flag: Option<&str>, args: &RunArgs) -> Provenance {
+fn provenance(drill: &Drill, topology_flag: Option<&str>, args: &Simulation) -> Provenance {
     let mut command = format!("drillsim run {}", shell_quote(&drill.file.label));
     if let Some(t) = topology_flag {
         command.push_str(&format!(" --topology {}", shell_quote(t)));
@@ -187,8 +189,8 @@ fn print_summary(reports: &[Report], fates: &[Written], args: &RunArgs) {
          reports in {} ({})",
         reports.len(),
         if reports.len() == 1 { "" } else { "s" },
-        args.runs,
-        args.seed,
+        args.sim.runs,
+        args.sim.seed,
         reports.len() - held,
         args.out.display(),
         describe_fates(fates)

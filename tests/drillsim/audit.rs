@@ -6,14 +6,14 @@
 //! run at `--runs 50`: the verdicts checked here are far from their bounds at that size.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_drillsim");
-const REPO: &str = env!("CARGO_MANIFEST_DIR");
+pub(super) use super::cli::Output;
+use super::cli::{BIN, REPO, run};
+
 /// Where Debian's Chromium lives (`apt-get install chromium`; `.ci/run` installs it).
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// The number of bundled drills, one per file under `drills/`.
@@ -21,48 +21,7 @@ fn bundled_drills() -> usize {
     std::fs::read_dir(Path::new(REPO).join("drills")).unwrap().count()
 }
 
-/// What one run of a program did; printed if the test panics while it is alive.
-pub(super) struct Output {
-    pub command: String,
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Drop for Output {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!(
-                "\n=== run of the failing test ===\ncommand:   {}\nexit code: {:?}\n--- stdout ---\n{}\n\
-                 --- stderr ---\n{}",
-                self.command, self.code, self.stdout, self.stderr
-            );
-        }
-    }
-}
-
-impl Output {
-    #[track_caller]
-    pub(super) fn assert_code(&self, code: i32) {
-        assert_eq!(self.code, Some(code), "exit code of `{}`", self.command);
-    }
-}
-
-/// Runs `program` with `args` in `cwd`.
-pub(super) fn run(cwd: &Path, program: &str, args: &[&str]) -> Output {
-    let output = Command::new(program)
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
-    Output {
-        command: std::iter::once(program).chain(args.iter().copied()).collect::<Vec<_>>().join(" "),
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
+/// Runs drillsim with `args` in `cwd`.
 pub(super) fn drillsim(cwd: &Path, args: &[&str]) -> Output {
     run(cwd, BIN, args)
 }
