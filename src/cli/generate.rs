@@ -3,15 +3,14 @@
 
 use std::io::Write as _;
 
-use super::{Failure, GenArgs};
+use super::{Failure, GenArgs, output};
 use crate::exit;
 use crate::generator;
 
 pub(super) fn generate(args: &GenArgs) -> Result<u8, Failure> {
     let text = generator::generate(args.components as usize, args.seed);
     match &args.out {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| Failure::Write(format!("cannot write '{}': {e}", path.display())))?,
+        Some(path) => output::write_file(path, text.as_bytes(), args.force)?,
         None => {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
         }

@@ -4,7 +4,7 @@
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use super::{Failure, GraphArgs, GraphFormat, Renderer, load};
+use super::{Failure, GraphArgs, GraphFormat, Renderer, load, output};
 use crate::exit;
 use crate::picture::{self, Marks};
 use crate::spof;
@@ -31,8 +31,7 @@ pub(super) fn graph(args: &GraphArgs) -> Result<u8, Failure> {
         },
     };
     match &args.out {
-        Some(path) => std::fs::write(path, output)
-            .map_err(|e| Failure::Write(format!("cannot write '{}': {e}", path.display())))?,
+        Some(path) => output::write_file(path, &output, args.force)?,
         None => {
             let _ = std::io::stdout().lock().write_all(&output);
         }

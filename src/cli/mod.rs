@@ -12,6 +12,7 @@ mod graph;
 mod inspect;
 mod interrupt;
 mod load;
+mod output;
 mod plan;
 mod run;
 mod spof;
@@ -101,9 +102,12 @@ struct GraphArgs {
     /// built-in grid layout (no edges)
     #[arg(long, value_enum, default_value_t = Renderer::Auto)]
     renderer: Renderer,
-    /// File to write (default: standard output)
+    /// File to write (default: standard output); an existing file only with --force
     #[arg(long, short, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Replace the file --out names if it exists
+    #[arg(long, requires = "out")]
+    force: bool,
 }
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum GraphFormat {
@@ -125,9 +129,12 @@ struct GenArgs {
     /// Seed of the random choices; the same size and seed give the same file
     #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
     seed: u64,
-    /// File to write (default: standard output)
+    /// File to write (default: standard output); an existing file only with --force
     #[arg(long, short, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Replace the file --out names if it exists
+    #[arg(long, requires = "out")]
+    force: bool,
 }
 #[derive(Debug, Args)]
 struct SpofArgs {

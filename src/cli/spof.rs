@@ -110,7 +110,7 @@ fn cut_rows(
         }
         if of_order.len() > limit {
             let more = of_order.len() - limit;
-            let _ = writeln!(out, "  ... {more} more of order {n} (--limit, or --format json)");
+            let _ = writeln!(out, "  ... {more} more of order {n} (--cuts N, or --format json)");
         }
     }
 }
