@@ -445,6 +445,7 @@ impl DrillFile {
                 "a drill injects at least one [[fault]]",
             ));
         }
+
         let limit = limits::current().faults;
         if file.raw.fault.len() > limit {
             let count = file.raw.fault.len();
@@ -508,6 +509,7 @@ impl DrillFile {
             self.raw.fault.iter().map(|f| self.fault(f, topology, &mut problems)).collect();
         self.check_restores(&resolved, topology, &mut problems);
         self.check_within_horizon(&resolved, limit, &mut problems);
+        self.check_no_repeats(&resolved, &mut problems);
         let faults: Vec<Fault> = resolved.into_iter().flatten().collect();
 
         let expectations = self
@@ -528,6 +530,18 @@ impl DrillFile {
             expectations,
         };
         problems.into_result(drill)
+    }
+
+    /// No fault is written twice: the second would do nothing, or count twice.
+    fn check_no_repeats(&self, resolved: &[Option<Fault>], problems: &mut Problems) {
+        for (i, fault) in resolved.iter().enumerate() {
+            let Some(fault) = fault else { continue };
+            if resolved[..i].iter().flatten().any(|earlier| earlier == fault) {
+                let raw = &self.raw.fault[i];
+                let message = "the same fault is written twice";
+                problems.push(self.at(&raw.at, "fault", message).with_hint("write it once"));
+            }
+        }
     }
 
     /// Every fault comes before the horizon, which runs from the first take-down.

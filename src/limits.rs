@@ -142,7 +142,10 @@ pub fn set(limits: Limits) -> Result<(), Limits> {
 
 /// The hint that ends a message about a limit: how to raise it.
 pub fn raise_hint(name: &str, value: impl fmt::Display) -> String {
-    format!("raise the limit with --limit {name}={value} if this is intended")
+    let setting = format!("{name}={value}");
+    let plain = setting.chars().all(|c| c.is_ascii_alphanumeric() || "._-+:=,/".contains(c));
+    let setting = if plain { setting } else { format!("'{}'", setting.replace('\'', "'\\''")) };
+    format!("raise the limit with --limit {setting} if this is intended")
 }
 
 #[cfg(test)]
@@ -171,6 +174,14 @@ mod tests {
         assert_eq!(limits.changed()[0], "file-size=8388608");
         assert_eq!(limits.changed()[5], "duration=7776000s");
         assert!(Limits::DEFAULT.changed().is_empty());
+    }
+
+    #[test]
+    fn a_hint_with_a_space_is_quoted_for_the_shell() {
+        // "30days 1s" is one duration; unquoted, a shell would split it
+        let hint = raise_hint("duration", "30days 1s");
+        assert!(hint.contains("--limit 'duration=30days 1s' "), "{hint}");
+        assert!(raise_hint("runs", 20).contains("--limit runs=20 "));
     }
 
     #[test]

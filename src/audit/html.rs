@@ -188,6 +188,7 @@ fn colour(verdict: &Verdict) -> &'static str {
         Verdict::Holds => "#1a7f37",
         Verdict::HoldsUnderAssumption { .. } => "#bf8700",
         Verdict::DoesNotHold { .. } => "#cf222e",
+        Verdict::NotJudged => "#57606a",
     }
 }
 

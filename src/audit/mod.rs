@@ -77,6 +77,8 @@ pub struct Totals {
     pub holds: usize,
     pub holds_under_assumption: usize,
     pub does_not_hold: usize,
+    /// Drills with no `[[expect]]`, whose answer nothing checks.
+    pub not_judged: usize,
 }
 
 /// One drill in the summary table.
@@ -132,6 +134,8 @@ pub enum Verdict {
     DoesNotHold {
         failed_checks: Vec<FailedCheck>,
     },
+    /// The drill states no `[[expect]]`: nothing of the manual's answer was checked.
+    NotJudged,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -149,6 +153,7 @@ impl Verdict {
             Verdict::Holds => "holds",
             Verdict::HoldsUnderAssumption { .. } => "holds under assumption",
             Verdict::DoesNotHold { .. } => "does not hold",
+            Verdict::NotJudged => "not judged",
         }
     }
 }
@@ -163,6 +168,7 @@ impl Audit {
             holds: count("holds"),
             holds_under_assumption: count("holds under assumption"),
             does_not_hold: count("does not hold"),
+            not_judged: count("not judged"),
         };
         let cited: Vec<Cited> =
             reports.iter().map(|r| Cited { id: &r.drill.id, clause: &r.drill.clause }).collect();
@@ -264,6 +270,9 @@ fn verdict(r: &Report) -> Verdict {
         .collect();
     if !failed_checks.is_empty() {
         return Verdict::DoesNotHold { failed_checks };
+    }
+    if r.expectation.checks.is_empty() {
+        return Verdict::NotJudged;
     }
 
     // Otherwise: does the recovery rest on a timing stated as an assumption?

@@ -106,6 +106,7 @@ pub(super) fn reason(verdict: &Verdict) -> String {
                 .collect();
             format!("failed: {}", checks.join("; "))
         }
+        Verdict::NotJudged => "the drill states no [[expect]]: nothing was checked".to_owned(),
     }
 }
 
@@ -130,13 +131,18 @@ pub(super) fn totals(audit: &Audit) -> String {
     let t = &audit.totals;
     format!(
         "{} drill{}, {} runs each, seed {}: the manual's answer holds in {}, holds only under \
-         stated assumptions in {}, does not hold in {}",
+         stated assumptions in {}, does not hold in {}{}",
         t.drills,
         if t.drills == 1 { "" } else { "s" },
         audit.provenance.runs,
         audit.provenance.seed,
         t.holds,
         t.holds_under_assumption,
-        t.does_not_hold
+        t.does_not_hold,
+        if t.not_judged > 0 {
+            format!("; {} not judged (no [[expect]])", t.not_judged)
+        } else {
+            String::new()
+        }
     )
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::Failure;
 use crate::bundled;
 use crate::drill::{Drill, DrillFile};
-use crate::input::{Problem, Problems, SourceFile};
+use crate::input::{Problem, Problems, SourceFile, suggestion};
 use crate::topology::Topology;
 
 /// A drill ready to run, with the topology it runs on.
@@ -90,21 +90,61 @@ pub(super) fn split_kinds(
     let mut drills = Vec::new();
     let mut problems = Problems::default();
     for source in read_all(&expand(paths)?)? {
-        let first_table = source.text.lines().map(str::trim).find(|l| l.starts_with('['));
-        match first_table {
-            Some("[topology]") => topologies.push(source),
-            Some("[drill]") => drills.push(source),
-            _ => match crate::topology::parse_toml::<toml::Table>(&source) {
-                Err(p) => problems.0.extend(p.0),
-                Ok(_) => problems.push(Problem::whole_file(
-                    &source.label,
-                    "neither a topology (no [topology] table) nor a drill (no [drill] table)"
-                        .into(),
-                )),
-            },
+        let table = match crate::topology::parse_toml::<toml::Table>(&source) {
+            Ok(table) => table,
+            Err(p) => {
+                // Leave the file to its own loader where its header says what it is, for
+                // the loader's more precise message
+                let first_table = source.text.lines().map(str::trim).find(|l| l.starts_with('['));
+                match first_table {
+                    Some("[topology]") => topologies.push(source),
+                    Some("[drill]") => drills.push(source),
+                    _ => problems.0.extend(p.0),
+                }
+                continue;
+            }
+        };
+        match kind_of(&table) {
+            Some(FileKind::Topology) => topologies.push(source),
+            Some(FileKind::Drill) => drills.push(source),
+            None => problems.push(neither(&source, &table)),
         }
     }
     problems.into_result((topologies, drills))
+}
+
+/// What a file is, by its top-level tables.
+enum FileKind {
+    Topology,
+    Drill,
+}
+
+/// Top-level tables that only a drill has, and only a topology has.
+const DRILL_TABLES: [&str; 3] = ["drill", "fault", "expect"];
+const TOPOLOGY_TABLES: [&str; 6] = ["topology", "layer", "site", "service", "flow", "mechanism"];
+
+/// The kind of file its header table names, or failing that its other tables, so that
+/// a file with a mistyped header is still checked as what it is.
+fn kind_of(table: &toml::Table) -> Option<FileKind> {
+    let has = |names: &[&str]| names.iter().any(|n| table.contains_key(*n));
+    match (table.contains_key("topology"), table.contains_key("drill")) {
+        (true, false) => Some(FileKind::Topology),
+        (false, true) => Some(FileKind::Drill),
+        _ if has(&TOPOLOGY_TABLES[1..]) && !has(&DRILL_TABLES) => Some(FileKind::Topology),
+        _ if has(&DRILL_TABLES[1..]) && !has(&TOPOLOGY_TABLES) => Some(FileKind::Drill),
+        _ => None,
+    }
+}
+
+/// The problem of a file that is neither kind, with the closest header if one is near.
+fn neither(source: &SourceFile, table: &toml::Table) -> Problem {
+    let message =
+        "neither a topology (no [topology] table) nor a drill (no [drill] table)".to_owned();
+    let near = table.keys().find_map(|k| suggestion(k, ["topology", "drill"]));
+    match near {
+        Some(hint) => Problem::whole_file(&source.label, message).with_hint(hint),
+        None => Problem::whole_file(&source.label, message),
+    }
 }
 /// The topology file given, or the bundled reference topology.
 pub(super) fn topology(path: Option<&Path>) -> Result<Topology, Problems> {

@@ -181,7 +181,7 @@ struct Simulation {
     topology: Option<PathBuf>,
     /// Simulated runs of each drill (Monte Carlo), 1 to 10,000,000 (see --limit)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_RUNS,
-          value_parser = clap::value_parser!(u32).range(1..))]
+          value_parser = parse_runs)]
     runs: u32,
     /// Seed of the random streams; the same seed gives the same output
     #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
@@ -369,6 +369,16 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
             eprintln!("drillsim: interrupted; no report was written or replaced");
             exit::INTERRUPTED
         }
+    }
+}
+
+/// Parses `--runs`: a whole number from 1 (the upper bound is the `runs` limit,
+/// checked once the limits are set).
+fn parse_runs(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("at least 1 run is needed".into()),
+        Ok(n) => u32::try_from(n).map_err(|_| format!("{n} runs is more than can be counted")),
+        Err(_) => Err(format!("'{text}' is not a whole number of runs, such as 1000")),
     }
 }
 

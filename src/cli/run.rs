@@ -171,7 +171,11 @@ fn print_summary(reports: &[Report], fates: &[Written], args: &RunArgs) {
             if at_horizon { "not recovered".to_owned() } else { human(value) }
         };
         let recovery = format!("{} / {}", time(r.recovery_time_s.p50), time(r.recovery_time_s.p95));
-        let verdict = if r.expectation.met { "holds" } else { "DOES NOT HOLD" };
+        let verdict = match (r.expectation.checks.is_empty(), r.expectation.met) {
+            (true, _) => "not judged (no [[expect]])",
+            (false, true) => "holds",
+            (false, false) => "DOES NOT HOLD",
+        };
         let mut title = r.drill.title.clone();
         if title.chars().count() > 46 {
             title = title.chars().take(45).collect::<String>() + "…";

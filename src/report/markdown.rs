@@ -48,7 +48,9 @@ pub fn render(report: &Report) -> String {
 }
 
 fn header(md: &mut String, r: &Report) {
-    let verdict = if r.expectation.met {
+    let verdict = if r.expectation.checks.is_empty() {
+        "not judged: the drill states no [[expect]] to check the manual's answer against"
+    } else if r.expectation.met {
         "the manual's answer holds in the simulation"
     } else {
         "the manual's answer does NOT hold in the simulation (see the findings)"

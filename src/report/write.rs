@@ -67,9 +67,7 @@ pub enum WriteError {
 /// anything but earlier reports, and those only with `force` or when they come from
 /// the same command and inputs; the message says what is in the way.
 pub fn check_out_dir(out: &Path, planned: &[Planned], force: bool) -> Result<(), String> {
-    if out.exists() && !out.is_dir() {
-        return Err(format!("--out '{}' exists and is not a directory", out.display()));
-    }
+    check_creatable(out)?;
     for plan in planned {
         let target = out.join(&plan.id);
         if !target.exists() {
@@ -90,8 +88,42 @@ pub fn check_out_dir(out: &Path, planned: &[Planned], force: bool) -> Result<(),
     Ok(())
 }
 
-/// Refuses a directory that holds anything drillsim did not write.
+/// Checks that `out` is a directory, or can be made one: its nearest existing
+/// ancestor is a directory.
+pub(crate) fn check_creatable(out: &Path) -> Result<(), String> {
+    if out.exists() && !out.is_dir() {
+        return Err(format!("--out '{}' exists and is not a directory", out.display()));
+    }
+    let mut ancestor = out.parent();
+    while let Some(dir) = ancestor.filter(|d| !d.as_os_str().is_empty()) {
+        if dir.exists() {
+            if !dir.is_dir() {
+                let message = format!(
+                    "--out '{}' cannot be made: '{}' is not a directory",
+                    out.display(),
+                    dir.display()
+                );
+                return Err(message);
+            }
+            break;
+        }
+        ancestor = dir.parent();
+    }
+    Ok(())
+}
+
+/// Refuses a directory that holds anything drillsim did not write: files of other
+/// names, files of report names without a report.json that drillsim wrote, or a
+/// symbolic link in place of the directory.
 fn check_is_report(target: &Path) -> Result<(), String> {
+    let link = std::fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink());
+    if link {
+        return Err(format!(
+            "'{}' is a symbolic link; drillsim replaces only report directories it wrote: \
+             move it away or choose another --out",
+            target.display()
+        ));
+    }
     if !target.is_dir() {
         return Err(format!(
             "'{}' exists and is not a report directory; move it away or choose another --out",
@@ -110,6 +142,14 @@ fn check_is_report(target: &Path) -> Result<(), String> {
                 name.to_string_lossy()
             ));
         }
+    }
+    let ours = earlier_command(target).is_some_and(|c| c.starts_with("drillsim "));
+    if !is_empty(target) && !ours {
+        return Err(format!(
+            "'{}' holds files named like a report's but no report.json that drillsim wrote; \
+             move the directory away or choose another --out",
+            target.display()
+        ));
     }
     Ok(())
 }
@@ -150,10 +190,14 @@ pub fn write_all(
     force: bool,
     interrupted: &dyn Fn() -> bool,
 ) -> Result<Vec<Written>, WriteError> {
+    let created = !out.exists();
     std::fs::create_dir_all(out)?;
     remove_stale_staging(out);
     let staging = out.join(format!("{STAGING_PREFIX}{}", std::process::id()));
-    std::fs::create_dir(&staging)?;
+    if let Err(e) = std::fs::create_dir(&staging) {
+        remove_if_created(out, created);
+        return Err(e.into());
+    }
 
     let written = stage(reports, &staging).map_err(WriteError::from).and_then(|()| {
         let fates = fates(reports, &staging, out, force)?;
@@ -164,9 +208,19 @@ pub fn write_all(
         Ok(fates)
     });
     let cleaned = std::fs::remove_dir_all(&staging);
+    if written.is_err() {
+        remove_if_created(out, created);
+    }
     let fates = written?;
     cleaned?;
     Ok(fates)
+}
+
+/// Removes the output directory a failed write created, if nothing else is in it.
+pub(crate) fn remove_if_created(out: &Path, created: bool) {
+    if created {
+        let _ = std::fs::remove_dir(out);
+    }
 }
 
 /// Removes staging directories left behind by runs that were killed while writing:

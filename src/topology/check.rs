@@ -12,16 +12,42 @@ use super::raw::*;
 use super::*;
 use crate::input::{Problem, Problems, SourceFile, suggestion};
 use crate::limits::{self, raise_hint};
+use crate::spof::steady::{EPSILON, Manual, Steady};
 use crate::timing::parse_duration;
 use toml::Spanned;
 
 /// Reads and checks a topology file.
 pub fn load(file: &SourceFile) -> Result<Topology, Problems> {
     let raw: RawTopology = parse_toml(file)?;
+    let flow_ids: Vec<Range<usize>> = raw.flow.iter().map(|f| f.id.span()).collect();
     let mut checker = Checker::new(file);
     let topology = checker.topology(raw);
     checker.problems.into_result(())?;
-    Ok(topology)
+
+    // A topology that is whole must serve every flow before anything fails
+    let mut problems = Problems::default();
+    let shares = Steady::new(&topology).shares_after(&[], &Manual::default());
+    for ((flow, share), at) in topology.flows.iter().zip(shares).zip(flow_ids) {
+        if share > EPSILON {
+            let message = format!(
+                "flow '{}' fails {} of its requests with nothing failed",
+                flow.id,
+                percent_of(share)
+            );
+            let hint = "check that every service of its path is deployed, with its primary \
+                        site for a replicated database, where the flow is served, and that \
+                        each site it is served at has a route to the sites it needs";
+            problems
+                .push(file.problem_at(at.start, Some(flow.id.as_str()), message).with_hint(hint));
+        }
+    }
+    problems.into_result(topology)
+}
+
+/// A failing share as a percentage, with the decimals small shares need.
+fn percent_of(share: f64) -> String {
+    let value = share * 100.0;
+    if value >= 10.0 { format!("{value:.0} %") } else { format!("{value:.2} %") }
 }
 
 /// Parses TOML into raw structures, turning a syntax or type error into a located problem.
@@ -85,8 +111,6 @@ fn syntax_hint(message: &str) -> Option<String> {
     } else if message.contains("recursion") {
         "arrays or tables are nested deeper than the parser follows; drillsim's files nest \
          at most three levels"
-    } else if message.contains("as i128") {
-        "the integer is too large to be counted"
     } else {
         return None;
     };
@@ -95,6 +119,11 @@ fn syntax_hint(message: &str) -> Option<String> {
 
 /// Serde's type names in words: "struct RawHeader" is a table, "i64" an integer.
 fn plain_types(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("invalid type: integer `")
+        && let Some((digits, _)) = rest.split_once("` as i128")
+    {
+        return format!("integer {digits} is too large; integers here are at most {}", i64::MAX);
+    }
     let mut out = message.replace("expected i64", "expected an integer");
     out = out.replace("expected f64", "expected a number");
     out = out.replace("expected a sequence", "expected a list");
@@ -738,11 +767,24 @@ impl<'a> Checker<'a> {
                 }
             },
         }
+        self.no_repeats(&raw.needs, "needs");
+        self.no_repeats(&raw.needs_any, "needs_any");
         for n in &raw.needs {
             element.needs.extend(self.element_ref(n, "needs"));
         }
         for n in &raw.needs_any {
             element.needs_any.extend(self.element_ref(n, "needs_any"));
+        }
+    }
+
+    /// Reports an id listed twice in one list, where a second mention would count twice
+    /// or mean nothing.
+    fn no_repeats(&mut self, list: &[Text], key: &str) {
+        for (i, text) in list.iter().enumerate() {
+            if list[..i].iter().any(|t| t.get_ref() == text.get_ref()) {
+                let message = format!("'{}' is listed twice", text.get_ref());
+                self.report(text.span(), key, message, Some("list it once".into()));
+            }
         }
     }
 
@@ -944,6 +986,8 @@ impl<'a> Checker<'a> {
                 groups[g].site = Some(site);
                 groups[g].read_mechanism = services[s].read_mechanism;
                 let mut needs = vec![site];
+                self.no_repeats(&deployment.needs, "needs");
+                self.no_repeats(&deployment.via, "via");
                 for n in &deployment.needs {
                     needs.extend(self.element_ref(n, "needs"));
                 }
@@ -1191,6 +1235,11 @@ impl<'a> Checker<'a> {
         for route in raw {
             let from = self.element_ref(&route.from, "from");
             let to = self.element_ref(&route.to, "to");
+            self.no_repeats(&route.needs, "needs");
+            if from.is_some() && from == to {
+                let message = "a route joins two different sites".to_owned();
+                self.report(route.to.span(), "to", message, None);
+            }
             let needs: Vec<Ref> =
                 route.needs.iter().filter_map(|n| self.any_ref(n, "needs")).collect();
             let (Some(from), Some(to)) = (from, to) else { continue };
@@ -1295,6 +1344,12 @@ impl<'a> Checker<'a> {
             }
         };
         let access = raw.access.as_ref().and_then(|a| self.step(a, "access")).map(|s| s.service);
+        self.no_repeats(&raw.path, "path");
+        if raw.serve.is_empty() && raw.entries.is_empty() {
+            let message = "a flow is served somewhere: give 'serve' (shares per site) or \
+                           'entries' (shares per entry point)";
+            self.report(raw.id.span(), "serve", message.into(), None);
+        }
         let path: Vec<Step> = raw.path.iter().filter_map(|p| self.step(p, "path")).collect();
         self.check_path(raw, &path, services, layers, mechanisms);
         let serve = self.shares(&raw.serve, "serve", |c, s| {
@@ -1354,14 +1409,15 @@ impl<'a> Checker<'a> {
         });
         if !reaches_db {
             let message = format!("flow '{}' reaches no database", raw.id.get_ref());
-            let hint = "end its path with a service of the database layer, such as 'db-core/write'";
+            let hint = "end its path with a service of the database layer, such as a \
+                        replicated database written 'ID/write' or 'ID/read'";
             let at = raw.path.first().map_or(raw.id.span(), |p| p.span());
             self.report(at, "path", message, Some(hint.into()));
         }
     }
 
     /// Shares of a flow's traffic: each in (0, 1], all adding up to 1.
-    fn shares<T>(
+    fn shares<T: PartialEq>(
         &mut self,
         raw: &[RawShare],
         key: &str,
@@ -1382,6 +1438,11 @@ impl<'a> Checker<'a> {
                 continue;
             }
             if let Some(target) = resolve(self, share) {
+                if shares.iter().any(|(t, _)| *t == target) {
+                    let message = format!("'{key}' names the same place twice");
+                    let hint = "give each site or entry point one share".to_owned();
+                    self.report(share.share.span(), key, message, Some(hint));
+                }
                 shares.push((target, value));
             }
         }

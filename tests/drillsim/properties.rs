@@ -122,8 +122,14 @@ fn drill_text(topology: &Topology, faults: &[FaultSpec]) -> String {
          [[expect]]\ncheck = \"recovery-within\"\nwithin = \"30m\"\nin_runs = 0.5\n\n\
          [[expect]]\ncheck = \"peak-impact\"\nbusiness = \"payment\"\nat_most = 0.2\n\n",
     );
+    // A fault written twice is refused by the loader; the second would change nothing
+    let mut written: Vec<String> = Vec::new();
     for fault in faults {
-        text.push_str(&fault.toml(topology));
+        let toml = fault.toml(topology);
+        if !written.contains(&toml) {
+            text.push_str(&toml);
+            written.push(toml);
+        }
     }
     text
 }

@@ -271,9 +271,19 @@ fn random_topology(bytes: &[u8]) -> String {
 }
 
 fn load(text: &str) -> Topology {
+    try_load(text).unwrap_or_else(|| panic!("random topology fails with nothing failed:\n{text}"))
+}
+
+/// The topology, or None when it fails some flow before anything fails (the loader
+/// refuses that; the generator makes such topologies now and then, and the search is
+/// not asked about them). Any other problem is a bug of the generator.
+fn try_load(text: &str) -> Option<Topology> {
     let source = SourceFile::from_bytes("random.toml".into(), text.as_bytes()).unwrap();
-    Topology::load(&source)
-        .unwrap_or_else(|p| panic!("random topology does not load:\n{p}\n{text}"))
+    match Topology::load(&source) {
+        Ok(topology) => Some(topology),
+        Err(p) if p.0.iter().all(|p| p.message.contains("with nothing failed")) => None,
+        Err(p) => panic!("random topology does not load:\n{p}\n{text}"),
+    }
 }
 
 /// The topology with nothing manual: no runbook, no spare brought up by hand.
@@ -317,7 +327,9 @@ fn close(a: f64, b: f64) -> bool {
 
 /// Compares the search with the brute-force reference on one topology.
 fn agrees(text: &str) -> Result<(), TestCaseError> {
-    let topology = load(text);
+    let topology = try_load(text);
+    prop_assume!(topology.is_some(), "fails with nothing failed");
+    let topology = topology.unwrap();
     let automatic = automatic_only(&topology);
     let n = topology.elements.len();
     let (causes, cuts) = spof::cuts(&topology);
