@@ -27,6 +27,8 @@ pub enum Kind {
     /// after every automatic takeover long enough to be graded (from
     /// [`crate::spof`]).
     SinglePointOfFailure,
+    /// Committed writes were lost in some runs (a recovery point above zero).
+    DataLost,
     /// Some runs had not recovered by the drill's horizon.
     NotRecovered,
     /// One runbook step drives the tail of the recovery time.
@@ -69,6 +71,7 @@ pub fn from_reports(reports: &[Report]) -> Vec<Finding> {
     for r in reports {
         findings.extend(answer_does_not_hold(r));
         findings.extend(graded_incident(r));
+        findings.extend(data_lost(r));
         findings.extend(not_recovered(r));
         findings.extend(recovery_tail(r));
     }
@@ -238,6 +241,41 @@ pub(super) fn business_order(name: &str) -> (u8, &str) {
         "clearing" => (1, name),
         _ => (2, name),
     }
+}
+
+/// Committed writes lost by some run, per database: one finding for the drill, ranked
+/// with its grade (Art. 4 grades outages, not lost data) and weighed by the
+/// transactions at risk at P95.
+fn data_lost(r: &Report) -> Option<Finding> {
+    let lost: Vec<_> = r.data.iter().filter(|d| d.loss_share_of_runs > 0.0).collect();
+    if lost.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = lost
+        .iter()
+        .map(|d| {
+            let (s, tx) = (&d.rpo_s, &d.transactions_at_risk);
+            format!(
+                "{} lost committed writes in {} of runs: {} / {} / {} of writes at P50 / P95 / \
+                 max, {:.0} / {:.0} / {:.0} transactions",
+                d.database,
+                percent(d.loss_share_of_runs),
+                human(s.p50),
+                human(s.p95),
+                human(s.max),
+                tx.p50,
+                tx.p95,
+                tx.max
+            )
+        })
+        .collect();
+    Some(Finding {
+        kind: Kind::DataLost,
+        drill: Some(r.drill.id.clone()),
+        grade: worst_grade(r).map(|(g, _)| g),
+        weight: lost.iter().map(|d| d.transactions_at_risk.p95).fold(0.0, f64::max),
+        text: format!("{} ({}): {}", r.drill.id, r.drill.title, parts.join("; ")),
+    })
 }
 
 fn not_recovered(r: &Report) -> Option<Finding> {

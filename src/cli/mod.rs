@@ -124,7 +124,7 @@ enum Renderer {
 struct GenArgs {
     /// About how many elements (servers included), at least 150
     #[arg(long, value_name = "N", default_value_t = 600,
-          value_parser = clap::value_parser!(u32).range(150..=100_000))]
+          value_parser = clap::value_parser!(u32).range(150..))]
     components: u32,
     /// Seed of the random choices; the same size and seed give the same file
     #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]

@@ -161,8 +161,7 @@ fn print_summary(reports: &[Report], fates: &[Written], args: &RunArgs) {
     );
     for r in reports {
         let payment = r.businesses.get("payment");
-        let peak =
-            payment.map_or("-".to_owned(), |b| format!("{:.0} %", b.peak_impact.p95 * 100.0));
+        let peak = payment.map_or("-".to_owned(), |b| crate::report::percent(b.peak_impact.p95));
         let grade =
             payment.and_then(|b| b.grade.p95).map_or("-".to_owned(), |g| format!("grade {g}"));
         // Unrecovered runs count as the horizon: say so rather than print a time

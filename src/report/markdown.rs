@@ -47,6 +47,13 @@ pub fn render(report: &Report) -> String {
     md
 }
 
+/// Text from an input file as one line of Markdown: line breaks become spaces and
+/// HTML is shown, not interpreted.
+fn inline(text: &str) -> String {
+    let one_line: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    one_line.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 fn header(md: &mut String, r: &Report) {
     let verdict = if r.expectation.checks.is_empty() {
         "not judged: the drill states no [[expect]] to check the manual's answer against"
@@ -55,13 +62,13 @@ fn header(md: &mut String, r: &Report) {
     } else {
         "the manual's answer does NOT hold in the simulation (see the findings)"
     };
-    let _ = writeln!(md, "# {}: {}\n", r.drill.id, r.drill.title);
-    let _ = writeln!(md, "- Manual: {}", r.drill.clause);
-    let _ = writeln!(md, "- The manual's answer: \"{}\"", r.drill.answer);
+    let _ = writeln!(md, "# {}: {}\n", r.drill.id, inline(&r.drill.title));
+    let _ = writeln!(md, "- Manual: {}", inline(&r.drill.clause));
+    let _ = writeln!(md, "- The manual's answer: \"{}\"", inline(&r.drill.answer));
     let _ = writeln!(md, "- Verdict: **{verdict}**");
     let _ = writeln!(md, "- Topology: {} ({})", r.topology.id, r.topology.title);
     if !r.drill.note.is_empty() {
-        let _ = writeln!(md, "- Note: {}", r.drill.note);
+        let _ = writeln!(md, "- Note: {}", inline(&r.drill.note));
     }
     let _ = writeln!(md, "\nFaults injected:\n");
     for f in &r.faults {
@@ -326,4 +333,15 @@ fn reproduce(md: &mut String, r: &Report) {
     let _ = writeln!(md, "- drill `{}` sha256 `{}`", r.drill.file, r.drill.sha256);
     let _ = writeln!(md, "- topology `{}` sha256 `{}`", r.topology.file, r.topology.sha256);
     let _ = writeln!(md, "- command: `{}`", r.command);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inline;
+
+    #[test]
+    fn text_from_a_drill_stays_on_its_line_and_shows_html_as_text() {
+        // A title with a line break and a tag would split the heading and render HTML
+        assert_eq!(inline("Web <b>down</b>\n# injected"), "Web &lt;b&gt;down&lt;/b&gt; # injected");
+    }
 }
