@@ -2,9 +2,10 @@
 //!
 //! One `VEVENT` per entry, lines ended by CRLF and folded at 75 octets, text values
 //! escaped. A timed event is written in UTC (so no `VTIMEZONE` is needed); an all-day
-//! event as dates (`VALUE=DATE`), which a calendar shows on those days in any zone. Every value comes from the
-//! inputs: `UID`s are stable for the same drill and time, and `DTSTAMP` is given by the
-//! caller (derived from the drill time), so the same inputs give the same bytes.
+//! event as dates (`VALUE=DATE`), which a calendar shows on those days in any zone.
+//! Every value comes from the inputs: `UID`s are stable for the same drill and time,
+//! and `DTSTAMP` is given by the caller (derived from the drill time), so the same
+//! inputs give the same bytes.
 
 use std::fmt::Write as _;
 

@@ -175,7 +175,8 @@ fn plan_ics_shows_an_end_of_day_deadline_on_its_own_day_not_the_next() {
                  tz = datetime.timezone(datetime.timedelta(hours=8))\n\
                  for e in c.walk('VEVENT'):\n\
                  \x20   s, n = e.decoded('DTSTART'), e.decoded('DTEND')\n\
-                 \x20   if isinstance(s, datetime.datetime): s, n = s.astimezone(tz), n.astimezone(tz)\n\
+                 \x20   if isinstance(s, datetime.datetime):\n\
+                 \x20       s, n = s.astimezone(tz), n.astimezone(tz)\n\
                  \x20   print(str(e['SUMMARY']).split(':')[0], s.isoformat(), n.isoformat())\n";
     let read = run(dir.path(), "python3", &["-c", check]);
     read.assert_code(0);
