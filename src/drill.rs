@@ -22,12 +22,15 @@ type Text = Spanned<String>;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(rename = "DrillFile")]
+#[schemars(rename = "DrillFile", transform = require_fault)]
 struct RawDrill {
     #[serde(rename = "$schema")]
     _schema: Option<String>,
     drill: RawHeader,
+    /// At least one fault (the key is required by the schema; the loader says so
+    /// itself, hence the serde default).
     #[serde(default)]
+    #[schemars(length(min = 1))]
     fault: Vec<RawFault>,
     #[serde(default)]
     expect: Vec<RawExpect>,
@@ -37,7 +40,8 @@ struct RawDrill {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "DrillHeader")]
 struct RawHeader {
-    #[schemars(with = "String")]
+    /// 1 to 64 letters, digits, '-' or '_': it names the report's directory.
+    #[schemars(with = "String", pattern(ID_PATTERN))]
     id: Text,
     title: String,
     clause: String,
@@ -56,21 +60,23 @@ struct RawHeader {
 struct RawFault {
     #[schemars(with = "String")]
     at: Text,
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "action_schema")]
     action: Text,
     #[schemars(with = "String")]
     target: Text,
     #[schemars(with = "Option<String>")]
     duration: Option<Text>,
     /// ddos: syn-flood, connection-exhaustion or bandwidth-consumption
-    #[schemars(with = "Option<String>")]
+    #[serde(default)]
+    #[schemars(schema_with = "ddos_kind_schema")]
     kind: Option<Text>,
     /// ddos: share of the site's web requests the attack makes fail; dns-hijack and
     /// forged-subdomain: share of the entry point's users behind the poisoned resolver
-    #[schemars(with = "Option<f64>")]
+    #[schemars(with = "Option<f64>", range(max = 1.0), extend("exclusiveMinimum" = 0.0))]
     share: Option<Spanned<f64>>,
     /// dns-hijack and forged-subdomain: high, low or false-positive (Appendix 1)
-    #[schemars(with = "Option<String>")]
+    #[serde(default)]
+    #[schemars(schema_with = "risk_schema")]
     risk: Option<Text>,
     /// stop-replication: how long before `at` the replica stopped replicating
     #[schemars(with = "Option<String>")]
@@ -81,25 +87,81 @@ struct RawFault {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Expectation")]
 struct RawExpect {
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "check_schema")]
     check: Text,
-    #[schemars(with = "Option<String>")]
+    #[serde(default)]
+    #[schemars(schema_with = "business_schema")]
     business: Option<Text>,
     #[schemars(with = "Option<String>")]
     by: Option<Text>,
     #[schemars(with = "Option<String>")]
     within: Option<Text>,
-    #[schemars(with = "Option<f64>")]
+    /// peak-impact: ratio 0-1
+    #[schemars(with = "Option<f64>", range(min = 0.0, max = 1.0))]
     at_least: Option<Spanned<f64>>,
-    #[schemars(with = "Option<f64>")]
+    /// peak-impact: ratio 0-1
+    #[schemars(with = "Option<f64>", range(min = 0.0, max = 1.0))]
     at_most: Option<Spanned<f64>>,
-    #[schemars(with = "Option<i64>")]
+    /// max-grade: 1 (most severe) to 5
+    #[schemars(with = "Option<u8>", range(min = GRADES.0, max = GRADES.1))]
     grade: Option<Spanned<i64>>,
-    #[schemars(with = "Option<f64>")]
+    /// Ratio of runs (above 0, up to 1) in which the check must hold (default 1).
+    #[schemars(with = "Option<f64>", range(max = 1.0), extend("exclusiveMinimum" = 0.0))]
     in_runs: Option<Spanned<f64>>,
     /// rpo-within: the database service (db-core, db-acct)
     #[schemars(with = "Option<String>")]
     database: Option<Text>,
+}
+
+/// A drill id as the schema states it: the rule of [`DrillFile::load`], which names the
+/// report's directory after the id.
+const ID_PATTERN: &str = "^[A-Za-z0-9_-]{1,64}$";
+
+/// The grades of Art. 4, most severe first, for the schema's range.
+const GRADES: (u8, u8) = (Grade::MOST_SEVERE.number(), Grade::LEAST_SEVERE.number());
+
+/// The checks an `[[expect]]` may name, as [`DrillFile::bind`] reads them.
+const CHECK_NAMES: [&str; 9] = [
+    "no-impact",
+    "no-grade",
+    "max-grade",
+    "peak-impact",
+    "recovery-within",
+    "recovered-by",
+    "brought-up",
+    "rpo-within",
+    "restore-within",
+];
+
+/// The risks of a DNS hijack (Appendix 1), as written in drill files.
+const RISK_NAMES: [&str; 3] = ["high", "low", "false-positive"];
+
+/// Makes `fault` a required key of the drill file's schema: a drill without faults
+/// simulates nothing.
+fn require_fault(schema: &mut schemars::Schema) {
+    if let Some(serde_json::Value::Array(required)) = schema.get_mut("required") {
+        required.push("fault".into());
+    }
+}
+
+fn action_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::schema::one_of(&Action::NAMES)
+}
+
+fn ddos_kind_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::schema::one_of(&DdosKind::NAMES)
+}
+
+fn risk_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::schema::one_of(&RISK_NAMES)
+}
+
+fn check_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::schema::one_of(&CHECK_NAMES)
+}
+
+fn business_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::schema::one_of(&Business::ALL.map(Business::name))
 }
 
 /// The JSON Schema of drill files, for editors that validate TOML as people type
@@ -928,8 +990,8 @@ impl DrillFile {
                 "low" => Risk::Low,
                 "false-positive" => Risk::FalsePositive,
                 other => {
-                    let message =
-                        format!("unknown risk '{other}'; expected high, low or false-positive");
+                    let expected = RISK_NAMES[..2].join(", ") + " or " + RISK_NAMES[2];
+                    let message = format!("unknown risk '{other}'; expected {expected}");
                     problems.push(self.at(text, "risk", &message));
                     return None;
                 }
@@ -1016,17 +1078,7 @@ impl DrillFile {
                 }
             },
             other => {
-                let names = [
-                    "no-impact",
-                    "no-grade",
-                    "max-grade",
-                    "peak-impact",
-                    "recovery-within",
-                    "recovered-by",
-                    "brought-up",
-                    "rpo-within",
-                    "restore-within",
-                ];
+                let names = CHECK_NAMES;
                 let mut problem = self.at(&raw.check, "check", &format!("unknown check '{other}'"));
                 problem.hint = suggestion(other, names)
                     .or(Some(format!("expected one of {}", names.join(", "))));

@@ -34,7 +34,8 @@ pub const TRIAGE_HELP: &str = "Exit codes:
 /// The exit codes of `drillsim plan` as its `--help` lists them.
 pub const PLAN_HELP: &str = "Exit codes:
   0  the plan was printed (deadlines already past are marked, and warned of on stderr)
-  2  bad usage: an unknown drill, a date that does not exist, a time without its UTC offset";
+  2  bad usage: an unknown drill, a date or local time that does not exist, a time
+     without its UTC offset or zone, an offset no zone uses (beyond -12:00 to +14:00)";
 
 /// The exit codes of `drillsim grade` as its `--help` lists them.
 pub const GRADE_HELP: &str = "Exit codes:

@@ -136,7 +136,7 @@ impl Grade {
     }
 
     /// The grade's number, 1 (most severe) to 5 (least severe).
-    pub fn number(self) -> u8 {
+    pub const fn number(self) -> u8 {
         self.0
     }
 

@@ -24,6 +24,7 @@ pub mod picture;
 pub mod plan;
 pub mod report;
 pub mod response;
+pub mod schema;
 pub mod simulation;
 pub mod spof;
 pub mod timing;

@@ -58,21 +58,29 @@ pub fn check_audit_dir(out: &Path, planned: &PlannedAudit, force: bool) -> Resul
     }
     let earlier = AUDIT_FILES.iter().any(|f| out.join(f).exists());
     if earlier && !force && !same_audit(out, planned) {
+        let written_by = earlier_json(out)
+            .and_then(|json| json.pointer("/provenance/command")?.as_str().map(str::to_owned))
+            .map(|command| format!(" (written by `{command}`)"))
+            .unwrap_or_default();
         return Err(format!(
-            "'{}' holds an earlier audit; pass --force to replace it, or choose another --out",
+            "'{}' holds an earlier audit{written_by}; pass --force to replace it, or choose \
+             another --out",
             out.display()
         ));
     }
     Ok(())
 }
 
+/// The `audit.json` of an earlier audit in `out`, if it reads as JSON.
+fn earlier_json(out: &Path) -> Option<serde_json::Value> {
+    let text = std::fs::read_to_string(out.join("audit.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
 /// Whether the audit in `out` was written by the planned command, from the same
 /// inputs, by the same version of drillsim.
 fn same_audit(out: &Path, planned: &PlannedAudit) -> bool {
-    let Some(json) = std::fs::read_to_string(out.join("audit.json"))
-        .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-    else {
+    let Some(json) = earlier_json(out) else {
         return false;
     };
     let field = |pointer: &str| json.pointer(pointer).and_then(|v| v.as_str());
@@ -191,6 +199,13 @@ mod tests {
         assert!(check(false).is_ok(), "an empty directory is fine");
         std::fs::write(dir.path().join("audit.html"), "earlier").unwrap();
         assert!(check(false).unwrap_err().contains("--force"), "an earlier audit is kept");
+        let json = r#"{"provenance": {"command": "drillsim audit --runs 9 --seed 2"}}"#;
+        std::fs::write(dir.path().join("audit.json"), json).unwrap();
+        let refused = check(false).unwrap_err();
+        assert!(
+            refused.contains("an earlier audit (written by `drillsim audit --runs 9 --seed 2`)"),
+            "{refused}"
+        );
         assert!(check(true).is_ok(), "an earlier audit is replaced with --force");
         std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
         let refused = check(true).unwrap_err();

@@ -10,6 +10,7 @@ use crate::exit;
 use crate::limits;
 use crate::report::Written;
 use crate::spof;
+use crate::timing;
 
 pub(super) fn audit(args: &AuditArgs) -> Result<u8, Failure> {
     let (sim, out) = (&args.sim, &args.out);
@@ -74,22 +75,18 @@ fn planned(inputs: &Inputs, args: &Simulation) -> PlannedAudit {
 
 fn print_summary(audit: &Audit, fate: Written, args: &AuditArgs) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{:<5} {:<24} verdict", "drill", "recovery P50 / P95");
-    for row in &audit.drills {
-        let r = &row.recovery_time_s;
-        let recovery = format!("{} / {}", crate::timing::human(r.p50), crate::timing::human(r.p95));
-        let _ = writeln!(out, "{:<5} {:<24} {}", row.id, recovery, row.verdict.label());
-    }
+    let _ = out.write_all(summary_table(audit).as_bytes());
     if let Some(first) = audit.findings.first() {
         let _ = writeln!(out, "\nweakest point: {}", first.text);
     }
     let t = &audit.totals;
+    let runs = args.sim.runs;
     let _ = writeln!(
         out,
-        "\n{} drills, {} runs each, seed {}: holds in {}, under assumption in {}, does not \
-         hold in {}; audit in {} ({})",
-        t.drills,
-        args.sim.runs,
+        "\n{}, {} each, seed {}: holds in {}, under assumption in {}, does not hold in {}; \
+         audit in {} ({})",
+        count(t.drills as u64, "drill"),
+        count(u64::from(runs), "run"),
         args.sim.seed,
         t.holds,
         t.holds_under_assumption,
@@ -101,4 +98,34 @@ fn print_summary(audit: &Audit, fate: Written, args: &AuditArgs) {
             Written::Unchanged => "unchanged, the same as before",
         }
     );
+}
+
+/// One row per drill: id, recovery P50 / P95 and verdict, each column as wide as its
+/// longest value (or heading), two spaces apart.
+fn summary_table(audit: &Audit) -> String {
+    let rows: Vec<(&str, String, &str)> = audit
+        .drills
+        .iter()
+        .map(|row| {
+            let r = &row.recovery_time_s;
+            let recovery = format!("{} / {}", timing::human(r.p50), timing::human(r.p95));
+            (row.id.as_str(), recovery, row.verdict.label())
+        })
+        .collect();
+    let (id_head, recovery_head) = ("drill", "recovery P50 / P95");
+    let width = |head: &str, cells: &mut dyn Iterator<Item = usize>| {
+        cells.chain([head.chars().count()]).max().unwrap_or(0)
+    };
+    let id_w = width(id_head, &mut rows.iter().map(|r| r.0.chars().count()));
+    let rec_w = width(recovery_head, &mut rows.iter().map(|r| r.1.chars().count()));
+    let mut table = format!("{id_head:<id_w$}  {recovery_head:<rec_w$}  verdict\n");
+    for (id, recovery, verdict) in rows {
+        table.push_str(&format!("{id:<id_w$}  {recovery:<rec_w$}  {verdict}\n"));
+    }
+    table
+}
+
+/// `n` and `noun`, in the plural unless `n` is 1: "1 drill", "41 drills".
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 { format!("{n} {noun}") } else { format!("{n} {noun}s") }
 }

@@ -203,8 +203,10 @@ struct PlanArgs {
     /// The drill: a drill file, or the id of a bundled drill (E1, D4, ...)
     #[arg(required_unless_present = "calendar", conflicts_with = "calendar")]
     drill: Option<String>,
-    /// Drill time with its UTC offset, such as 2027-01-28T02:00+08:00; a zone name may
-    /// follow in brackets: 2027-01-28T02:00+08:00[Asia/Shanghai]
+    /// Drill time with its UTC offset (-12:00 to +14:00), such as 2027-01-28T02:00+08:00,
+    /// or with a zone name in brackets, the offset optional: 2027-01-28T02:00[Asia/Shanghai].
+    /// Seconds may be given (02:00:30) and are shown; fractions of a second are refused,
+    /// and so is a local time the zone skips, or repeats without the offset that says which
     #[arg(long, value_name = "TIME", value_parser = plan::parse_time_arg,
           required_unless_present = "calendar", conflicts_with = "calendar")]
     at: Option<jiff::ZonedDateTime>,

@@ -147,8 +147,10 @@ fn year_plan(year: i16, format: PlanFormat) -> Result<String, Failure> {
                         d.kind.slug(),
                         d.at.timestamp().strftime("%Y%m%dT%H%M%SZ")
                     ),
-                    start: d.at.clone(),
-                    end: d.at.checked_add(jiff::Span::new().hours(1)).unwrap_or(d.at.clone()),
+                    when: ics::When::Timed {
+                        start: d.at.clone(),
+                        end: d.at.checked_add(jiff::Span::new().hours(1)).unwrap_or(d.at.clone()),
+                    },
                     summary: d.kind.name().to_owned(),
                     description,
                     categories: vec!["drill".to_owned(), d.kind.slug().to_owned()],

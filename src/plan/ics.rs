@@ -1,22 +1,32 @@
 //! Calendars in the iCalendar format (RFC 5545) that calendar programs import.
 //!
-//! One `VEVENT` per entry, times in UTC (so no `VTIMEZONE` is needed), lines ended by
-//! CRLF and folded at 75 octets, text values escaped. Every value comes from the
-//! inputs: `UID`s are stable for the same drill and time, and `DTSTAMP` is given by the
-//! caller (derived from the drill time), so the same inputs give the same bytes.
+//! One `VEVENT` per entry, lines ended by CRLF and folded at 75 octets, text values
+//! escaped. A timed event is written in UTC (so no `VTIMEZONE` is needed); an all-day
+//! event as dates (`VALUE=DATE`), which a calendar shows on those days in any zone.
+//! Every value comes from the inputs: `UID`s are stable for the same drill and time,
+//! and `DTSTAMP` is given by the caller (derived from the drill time), so the same
+//! inputs give the same bytes.
 
 use std::fmt::Write as _;
 
 use jiff::ZonedDateTime;
+use jiff::civil::Date;
+
+/// When an event takes place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum When {
+    /// From `start` to `end`, which comes after it.
+    Timed { start: ZonedDateTime, end: ZonedDateTime },
+    /// Whole days, from `first` to `last` (both included), as local dates.
+    Days { first: Date, last: Date },
+}
 
 /// One event of a calendar.
 #[derive(Debug, Clone)]
 pub struct Event {
     /// Unique and stable: the same event of the same drill keeps it when re-exported.
     pub uid: String,
-    pub start: ZonedDateTime,
-    /// After `start`.
-    pub end: ZonedDateTime,
+    pub when: When,
     pub summary: String,
     pub description: String,
     pub categories: Vec<String>,
@@ -35,8 +45,18 @@ pub fn calendar(events: &[Event], stamp: &ZonedDateTime) -> String {
         lines.push("BEGIN:VEVENT".to_owned());
         lines.push(format!("UID:{}", text(&e.uid)));
         lines.push(format!("DTSTAMP:{}", utc(stamp)));
-        lines.push(format!("DTSTART:{}", utc(&e.start)));
-        lines.push(format!("DTEND:{}", utc(&e.end)));
+        match &e.when {
+            When::Timed { start, end } => {
+                lines.push(format!("DTSTART:{}", utc(start)));
+                lines.push(format!("DTEND:{}", utc(end)));
+            }
+            When::Days { first, last } => {
+                // DTEND of an all-day event is the day after the last (RFC 5545 §3.6.1)
+                let after = last.tomorrow().unwrap_or(*last);
+                lines.push(format!("DTSTART;VALUE=DATE:{}", first.strftime("%Y%m%d")));
+                lines.push(format!("DTEND;VALUE=DATE:{}", after.strftime("%Y%m%d")));
+            }
+        }
         lines.push(format!("SUMMARY:{}", text(&e.summary)));
         lines.push(format!("DESCRIPTION:{}", text(&e.description)));
         let categories: Vec<String> = e.categories.iter().map(|c| text(c)).collect();

@@ -162,6 +162,16 @@ pub fn check_distribution(
     Ok(dist)
 }
 
+/// The distributions a delay table may name in `dist`.
+pub(super) const DISTRIBUTIONS: [&str; 4] = ["fixed", "uniform", "triangular", "lognormal"];
+
+/// The kinds of mechanism a topology may declare.
+pub(super) const MECHANISM_KINDS: [&str; 4] =
+    ["pool", "failover", "replicated-db", "entry-failover"];
+
+/// Consecutive failed checks a health check may require.
+pub(super) const FAILURES: std::ops::RangeInclusive<i64> = 1..=100;
+
 fn distribution_from_table(table: &RawDistTable) -> Result<Distribution, String> {
     let get = |name: &str, value: &Option<String>| -> Result<f64, String> {
         let text = value
@@ -175,8 +185,10 @@ fn distribution_from_table(table: &RawDistTable) -> Result<Distribution, String>
         "triangular" => &["min", "mode", "max"],
         "lognormal" => &["median", "p95"],
         other => {
+            let (last, rest) = DISTRIBUTIONS.split_last().expect("four distributions");
             return Err(format!(
-                "unknown distribution \"{other}\"; expected fixed, uniform, triangular or lognormal"
+                "unknown distribution \"{other}\"; expected {} or {last}",
+                rest.join(", ")
             ));
         }
     };
@@ -520,9 +532,9 @@ impl<'a> Checker<'a> {
                 &["check_interval", "check_timeout", "failures", "retry_delay", "ttl", "down_at"]
             }
             other => {
-                let kinds = ["pool", "failover", "replicated-db", "entry-failover"];
-                let hint = suggestion(other, kinds)
-                    .or(Some("expected pool, failover, replicated-db or entry-failover".into()));
+                let (last, rest) = MECHANISM_KINDS.split_last().expect("four kinds");
+                let hint = suggestion(other, MECHANISM_KINDS)
+                    .or(Some(format!("expected {} or {last}", rest.join(", "))));
                 self.report(
                     raw.kind.span(),
                     "kind",
@@ -603,10 +615,11 @@ impl<'a> Checker<'a> {
             raw.retry_delay.as_ref().map_or(interval, |t| self.duration(t, "retry_delay"));
         let failures = match &raw.failures {
             None => 1,
-            Some(f) if (1..=100).contains(f.get_ref()) => *f.get_ref() as u32,
+            Some(f) if FAILURES.contains(f.get_ref()) => *f.get_ref() as u32,
             Some(f) => {
                 let message = format!("{} failed checks makes no sense", f.get_ref());
-                self.report(f.span(), "failures", message, Some("use 1 to 100".into()));
+                let hint = format!("use {} to {}", FAILURES.start(), FAILURES.end());
+                self.report(f.span(), "failures", message, Some(hint));
                 1
             }
         };

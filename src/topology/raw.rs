@@ -3,9 +3,14 @@
 //! Ids, references and durations keep their byte span so that the checks in the parent
 //! module can point at the offending line and column.
 
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Deserialize;
 use toml::Spanned;
+
+use super::DdosKind;
+use super::check::{DISTRIBUTIONS, FAILURES, MECHANISM_KINDS};
+use crate::grade::Business;
+use crate::schema::one_of;
 
 /// A string together with where it stands in the file.
 pub type Text = Spanned<String>;
@@ -72,7 +77,7 @@ pub struct RawData {
     pub name: String,
     /// Committed write transactions per second at the primary (default 300, an
     /// assumption).
-    #[schemars(with = "Option<f64>")]
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0.0))]
     pub tx_rate: Option<Spanned<f64>>,
     /// Wait for a semi-synchronous acknowledgement before falling back to
     /// asynchronous replication (default 10s, MySQL's rpl_semi_sync_master_timeout).
@@ -95,22 +100,22 @@ pub struct RawData {
     /// From a person taking the alert to a failover done by hand.
     pub manual_failover: Option<RawDistribution>,
     /// Size of one cold backup in GiB (default 200, an assumption).
-    #[schemars(with = "Option<f64>")]
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0.0))]
     pub volume_gib: Option<Spanned<f64>>,
     /// Time between cold backups (default 24h).
     #[schemars(with = "Option<String>")]
     pub backup_every: Option<Text>,
     /// Fetch throughput from the backup servers in MiB/s (default 100).
-    #[schemars(with = "Option<f64>")]
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0.0))]
     pub fetch_mib_s: Option<Spanned<f64>>,
     /// Untar throughput in MiB/s (default 200).
-    #[schemars(with = "Option<f64>")]
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0.0))]
     pub untar_mib_s: Option<Spanned<f64>>,
     /// Load throughput of .sql dumps in MiB/s (default 20).
-    #[schemars(with = "Option<f64>")]
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0.0))]
     pub load_mib_s: Option<Spanned<f64>>,
     /// Binlog replay throughput in transactions per second (default 2000).
-    #[schemars(with = "Option<f64>")]
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0.0))]
     pub replay_tx_s: Option<Spanned<f64>>,
     /// Reinstalling MySQL on a host.
     pub reinstall: Option<RawDistribution>,
@@ -146,7 +151,7 @@ pub struct RawCommonCause {
 #[schemars(rename = "Defense")]
 pub struct RawDefense {
     /// syn-flood, connection-exhaustion or bandwidth-consumption
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "ddos_kind_schema")]
     pub kind: Text,
     /// From the start of the attack to its kind recognised by the manual's rules.
     pub recognise: RawDistribution,
@@ -173,7 +178,7 @@ pub struct RawDns {
     /// The NOC's check after a purge.
     pub recheck: RawDistribution,
     /// Chance (0-1) that a check finds the cache still poisoned, and the loop goes on.
-    #[schemars(with = "f64")]
+    #[schemars(with = "f64", range(min = 0.0), extend("exclusiveMaximum" = 1.0))]
     pub still_poisoned: Spanned<f64>,
     pub source: String,
 }
@@ -205,7 +210,7 @@ pub struct RawResponse {
 pub struct RawMechanism {
     #[schemars(with = "String")]
     pub id: Text,
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "mechanism_kind_schema")]
     pub kind: Text,
     pub source: String,
     #[serde(default)]
@@ -214,7 +219,8 @@ pub struct RawMechanism {
     pub check_interval: Option<Text>,
     #[schemars(with = "Option<String>")]
     pub check_timeout: Option<Text>,
-    #[schemars(with = "Option<i64>")]
+    /// Consecutive failed checks before a member is marked down (1 to 100, default 1).
+    #[schemars(with = "Option<i64>", range(min = *FAILURES.start(), max = *FAILURES.end()))]
     pub failures: Option<Spanned<i64>>,
     #[schemars(with = "Option<String>")]
     pub retry_delay: Option<Text>,
@@ -226,7 +232,8 @@ pub struct RawMechanism {
     pub promotion: Option<RawDistribution>,
     #[schemars(with = "Option<String>")]
     pub ttl: Option<Text>,
-    #[schemars(with = "Option<f64>")]
+    /// Share of failing requests (above 0, up to 1) at which an entry counts as down.
+    #[schemars(with = "Option<f64>", range(max = 1.0), extend("exclusiveMinimum" = 0.0))]
     pub down_at: Option<Spanned<f64>>,
 }
 
@@ -335,7 +342,7 @@ pub struct RawService {
 pub struct RawDeployment {
     #[schemars(with = "String")]
     pub site: Text,
-    #[schemars(with = "i64")]
+    #[schemars(with = "i64", range(min = 1))]
     pub members: Spanned<i64>,
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
@@ -388,7 +395,7 @@ pub struct RawEntry {
 pub struct RawFlow {
     #[schemars(with = "String")]
     pub id: Text,
-    #[schemars(with = "String")]
+    #[schemars(schema_with = "business_schema")]
     pub business: Text,
     #[serde(default)]
     pub name: String,
@@ -410,7 +417,7 @@ pub struct RawShare {
     pub site: Option<Text>,
     #[schemars(with = "Option<String>")]
     pub entry: Option<Text>,
-    #[schemars(with = "f64")]
+    #[schemars(with = "f64", range(max = 1.0), extend("exclusiveMinimum" = 0.0))]
     pub share: Spanned<f64>,
 }
 
@@ -490,6 +497,7 @@ impl JsonSchema for RawDistribution {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "DistributionTable")]
 pub struct RawDistTable {
+    #[schemars(schema_with = "distribution_schema")]
     pub dist: String,
     pub value: Option<String>,
     pub min: Option<String>,
@@ -497,4 +505,20 @@ pub struct RawDistTable {
     pub max: Option<String>,
     pub median: Option<String>,
     pub p95: Option<String>,
+}
+
+fn ddos_kind_schema(_: &mut SchemaGenerator) -> Schema {
+    one_of(&DdosKind::NAMES)
+}
+
+fn mechanism_kind_schema(_: &mut SchemaGenerator) -> Schema {
+    one_of(&MECHANISM_KINDS)
+}
+
+fn business_schema(_: &mut SchemaGenerator) -> Schema {
+    one_of(&Business::ALL.map(Business::name))
+}
+
+fn distribution_schema(_: &mut SchemaGenerator) -> Schema {
+    one_of(&DISTRIBUTIONS)
 }

@@ -185,7 +185,11 @@ fn audit_never_writes_into_a_directory_of_other_files() {
     assert!(out.stdout.contains("(unchanged, the same as before)"), "{}", out.stdout);
     let out = drillsim(dir.path(), &["audit", &a1, "--runs", "20", "--out", "ours", "-q"]);
     out.assert_code(2);
-    assert!(out.stderr.contains("holds an earlier audit; pass --force"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("holds an earlier audit (written by `drillsim audit "),
+        "{}",
+        out.stderr
+    );
     let out =
         drillsim(dir.path(), &["audit", &a1, "--runs", "20", "--out", "ours", "-q", "--force"]);
     out.assert_code(0);
@@ -267,4 +271,45 @@ fn audit_html_loads_in_chromium_without_console_errors_with_one_row_per_drill() 
     let body = &table[table.find("<tbody>").expect("a tbody")..];
     assert_eq!(body.matches("<tr").count(), bundled_drills(), "one row per drill");
     assert_eq!(body.matches("<tr id=\"drill-").count(), bundled_drills());
+}
+
+#[test]
+fn audit_summary_agrees_in_number_and_keeps_its_columns_apart() {
+    // `audit e1.toml --runs 20` printed "1 drills, 20 runs each" and a recovery column
+    // 24 wide, so "54 min 19 s / 1 h 16 min" ran into the verdict; the right answer is
+    // "1 drill" and a column as wide as its longest value, two spaces before the verdict
+    let dir = tempfile::tempdir().unwrap();
+    let e1 = format!("{REPO}/drills/e1-shahe-fire.toml");
+    let a1 = format!("{REPO}/drills/a1-web-server-down.toml");
+    let out = drillsim(dir.path(), &["audit", &e1, "--runs", "20", "--out", "one"]);
+    out.assert_code(0);
+    assert!(out.stdout.contains("\n1 drill, 20 runs each, seed 1:"), "{}", out.stdout);
+    let out = drillsim(dir.path(), &["audit", &e1, &a1, "--runs", "1", "--out", "two"]);
+    out.assert_code(0);
+    assert!(out.stdout.contains("\n2 drills, 1 run each, seed 1:"), "{}", out.stdout);
+
+    // Every row's verdict starts in the heading's column, after at least two spaces
+    let table: Vec<&str> = out.stdout.lines().take_while(|l| !l.is_empty()).collect();
+    assert_eq!(table.len(), 3, "{table:#?}");
+    let column = table[0].find("verdict").unwrap();
+    for row in &table[1..] {
+        let verdict = row.get(column..).unwrap_or_default();
+        assert!(verdict.starts_with("holds"), "{row:?}");
+        assert!(row[..column].ends_with("  "), "{row:?}");
+    }
+}
+
+#[test]
+fn audit_refusing_an_earlier_audit_names_the_command_that_wrote_it() {
+    // An audit at --runs 10 in 'ours', then one at --runs 20 without --force: refused,
+    // and, as `run` does for reports, the message names the earlier audit's command
+    // (from its audit.json provenance)
+    let dir = tempfile::tempdir().unwrap();
+    let a1 = format!("{REPO}/drills/a1-web-server-down.toml");
+    drillsim(dir.path(), &["audit", &a1, "--runs", "10", "--out", "ours", "-q"]).assert_code(0);
+    let out = drillsim(dir.path(), &["audit", &a1, "--runs", "20", "--out", "ours", "-q"]);
+    out.assert_code(2);
+    let earlier =
+        format!("holds an earlier audit (written by `drillsim audit {a1} --runs 10 --seed 1`)");
+    assert!(out.stderr.contains(&earlier), "{}", out.stderr);
 }

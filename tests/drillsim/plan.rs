@@ -92,11 +92,7 @@ fn plan_ics_is_an_rfc_5545_calendar_with_one_event_per_step() {
     std::fs::write(dir.path().join("e1.ics"), ics).unwrap();
     let check = "import icalendar,sys; c=icalendar.Calendar.from_ical(open('e1.ics','rb').read()); \
                  print(len(c.walk('VEVENT')))";
-    let python = run(dir.path(), "python3", &["-c", "import icalendar"]);
-    if python.code != Some(0) {
-        let in_ci = std::env::var("CI").as_deref() == Ok("true");
-        assert!(!in_ci, "Python's icalendar is missing in CI: `.ci/run` installs it");
-        eprintln!("notice: Python's icalendar is not installed; its read-back check is skipped");
+    if !has_icalendar(dir.path()) {
         return;
     }
     let read = run(dir.path(), "python3", &["-c", check]);
@@ -107,7 +103,7 @@ fn plan_ics_is_an_rfc_5545_calendar_with_one_event_per_step() {
 #[test]
 fn plan_refuses_bad_dates_with_what_is_wrong() {
     let cases = [
-        ("2027-02-30T02:00+08:00", "must be in range `1..=28`"),
+        ("2027-02-30T02:00+08:00", "February 2027 has no day 30; it has 28 days"),
         ("2027-01-28T02:00", "has no UTC offset"),
         ("2027-01-28", "has no time of day"),
         ("28/01/2027 02:00", "is not a date and time"),
@@ -138,4 +134,134 @@ fn plan_calendar_lays_out_a_year_by_the_cadence_of_art_22_and_art_9() {
     ics.assert_code(0);
     assert_eq!(ics.stdout.matches("BEGIN:VEVENT\r\n").count(), 20);
     assert!(ics.stdout.contains("UID:quick-pay-20270127T180000Z@drillsim\r\n"));
+}
+
+/// Whether Python's icalendar is there to read calendars back; in CI it must be
+/// (`.ci/run` installs it), elsewhere a missing one skips the read-back, with a notice.
+fn has_icalendar(cwd: &Path) -> bool {
+    let python = run(cwd, "python3", &["-c", "import icalendar"]);
+    if python.code != Some(0) {
+        let in_ci = std::env::var("CI").as_deref() == Ok("true");
+        assert!(!in_ci, "Python's icalendar is missing in CI: `.ci/run` installs it");
+        eprintln!("notice: Python's icalendar is not installed; its read-back check is skipped");
+        return false;
+    }
+    true
+}
+
+#[test]
+fn plan_ics_shows_an_end_of_day_deadline_on_its_own_day_not_the_next() {
+    // Step 6 of a drill at 2027-01-28T02:00+08:00 is due by the end of Mon 25 Jan
+    // (local). Its event was 00:00-00:30 on Tue 26 local (DTSTART:20270125T160000Z);
+    // the right answer is an all-day event on 25 Jan: DTSTART;VALUE=DATE:20270125 and
+    // DTEND;VALUE=DATE:20270126. Step 7 (end of 25 Jan, and the notice configured by
+    // the drill) starts on the evening of the 25th and ends at the drill time.
+    let out = plan(&["plan", "E1", "--at", AT, "--format", "ics"]);
+    out.assert_code(0);
+    let ics = &out.stdout;
+    assert!(ics.contains("DTSTART;VALUE=DATE:20270125\r\nDTEND;VALUE=DATE:20270126\r\n"));
+    assert!(!ics.contains("DTSTART:20270125T160000Z"), "no event at midnight after the day");
+    assert!(ics.contains("DTSTART:20270125T153000Z\r\nDTEND:20270127T180000Z\r\n"), "step 7");
+
+    // Read back by icalendar, each step starts on the local day its first deadline
+    // falls on (all-day events as dates, timed ones in +08:00)
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("e1.ics"), ics).unwrap();
+    if !has_icalendar(dir.path()) {
+        return;
+    }
+    let check = "import icalendar, datetime\n\
+                 c = icalendar.Calendar.from_ical(open('e1.ics','rb').read())\n\
+                 tz = datetime.timezone(datetime.timedelta(hours=8))\n\
+                 for e in c.walk('VEVENT'):\n\
+                 \x20   s, n = e.decoded('DTSTART'), e.decoded('DTEND')\n\
+                 \x20   if isinstance(s, datetime.datetime):\n\
+                 \x20       s, n = s.astimezone(tz), n.astimezone(tz)\n\
+                 \x20   print(str(e['SUMMARY']).split(':')[0], s.isoformat(), n.isoformat())\n";
+    let read = run(dir.path(), "python3", &["-c", check]);
+    read.assert_code(0);
+    let lines: Vec<&str> = read.stdout.lines().collect();
+    assert_eq!(lines[5], "Drill E1, step 6 2027-01-25 2027-01-26");
+    assert_eq!(lines[6], "Drill E1, step 7 2027-01-25T23:30:00+08:00 2027-01-28T02:00:00+08:00");
+    assert_eq!(lines[7], "Drill E1, step 8 2027-01-26 2027-01-27");
+    assert_eq!(lines[8], "Drill E1, step 9 2027-01-26 2027-01-27");
+}
+
+#[test]
+fn plan_refuses_a_utc_offset_that_no_time_zone_uses() {
+    // --at 2027-01-28T02:00+25:00 was accepted and shown as "+25:00"; the right answer
+    // is exit 2 with a message naming the range in use, -12:00 to +14:00, whole minutes
+    for at in ["2027-01-28T02:00+25:00", "2027-01-28T02:00+14:01", "2027-01-28T02:00-12:30"] {
+        let out = plan(&["plan", "E1", "--at", at]);
+        out.assert_code(2);
+        assert!(out.stderr.contains("which no time zone uses"), "--at {at}: {}", out.stderr);
+        assert!(out.stderr.contains("-12:00 to +14:00"), "{}", out.stderr);
+    }
+    let out = plan(&["plan", "E1", "--at", "2027-01-28T02:00+08:00:30"]);
+    out.assert_code(2);
+    assert!(out.stderr.contains("the UTC offset +08:00:30, which no time zone uses"));
+    for at in ["2027-01-28T02:00+14:00", "2027-01-28T02:00-12:00", "2027-01-28T02:00+05:45"] {
+        plan(&["plan", "E1", "--at", at, "--now", "2027-01-01T00:00Z"]).assert_code(0);
+    }
+}
+
+#[test]
+fn plan_shows_the_seconds_of_a_drill_time_instead_of_dropping_them() {
+    // --at 2027-01-28T02:00:30+08:00 was shown as "02:00 +08:00"; the right answer
+    // keeps the seconds ("02:00:30"), in the deadlines laid on it too; a fraction of a
+    // second is refused
+    let at = "2027-01-28T02:00:30+08:00";
+    let out = plan(&["plan", "E1", "--at", at, "--now", "2027-01-01T00:00+08:00"]);
+    out.assert_code(0);
+    assert!(out.stdout.contains("Drill time: Thu 2027-01-28 02:00:30 +08:00;"), "{}", out.stdout);
+    assert!(out.stdout.contains("by Thu 2027-01-14 02:00:30 +08:00"));
+    assert!(out.stdout.contains("compared with Fri 2027-01-01 00:00 +08:00"), "no :00 added");
+    let out = plan(&["plan", "E1", "--at", "2027-01-28T02:00:30.5+08:00"]);
+    out.assert_code(2);
+    assert!(out.stderr.contains("has a fraction of a second"), "{}", out.stderr);
+}
+
+#[test]
+fn plan_words_date_errors_plainly_with_their_precise_reason() {
+    // The date library's own wording ("`reject` conflict resolution was chosen", "Unix
+    // timestamp seconds ... overflowed") reached users; the right answer says what was
+    // expected, or exactly what does not exist, in plain words
+    let cases = [
+        (
+            "2027-03-28T02:30[Europe/Berlin]",
+            "that local time does not exist in Europe/Berlin: clocks skip it, going from \
+             +01:00 to +02:00",
+        ),
+        ("2027-03-28T02:30+01:00[Europe/Berlin]", "does not exist in Europe/Berlin"),
+        (
+            "2027-10-31T02:30[Europe/Berlin]",
+            "that local time happens twice in Europe/Berlin: clocks go back from +02:00 to \
+             +01:00; add the offset to say which, as in 2027-10-31T02:30+02:00[Europe/Berlin]",
+        ),
+        (
+            "2027-01-28T02:00+09:00[Asia/Shanghai]",
+            "Asia/Shanghai is at +08:00 at that time, not +09:00",
+        ),
+        ("2027-01-28T02:00[Mars/Olympus]", "names the time zone 'Mars/Olympus', which"),
+        ("9999-12-31T23:00+08:00", "too near the limits of the supported dates"),
+        ("2027-13-01T02:00+08:00", "there is no month 13"),
+        ("2027-01-28T24:30+08:00", "there is no hour 24"),
+        (
+            "next thursday",
+            "expected a time such as 2027-01-28T02:00+08:00 or 2027-01-28T02:00[Asia/Shanghai]",
+        ),
+    ];
+    for (at, message) in cases {
+        let out = plan(&["plan", "E1", "--at", at]);
+        out.assert_code(2);
+        assert!(out.stderr.contains(message), "--at {at}: {}", out.stderr);
+        for raw in ["reject", "conflict resolution", "Unix timestamp", "overflowed", "`"] {
+            assert!(!out.stderr.contains(raw), "--at {at}: the library's words: {}", out.stderr);
+        }
+    }
+
+    // A time the zone does hold once, or twice with the offset that says which, is fine
+    for at in ["2027-01-28T02:00[Asia/Shanghai]", "2027-10-31T02:30+01:00[Europe/Berlin]"] {
+        plan(&["plan", "E1", "--at", at, "--now", "2027-01-01T00:00Z"]).assert_code(0);
+    }
 }
