@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Audit, html, markdown};
 use crate::report::write::{
-    STAGING_PREFIX, remove_if_created, remove_stale_staging, roll_back, swap_one,
+    STAGING_PREFIX, check_creatable, remove_if_created, remove_stale_staging, roll_back, swap_one,
 };
 use crate::report::{WriteError, Written};
 
@@ -35,11 +35,9 @@ pub struct PlannedAudit {
 /// earlier audit, and that only with `force` or when it comes from the same command
 /// and inputs; the message says what is in the way.
 pub fn check_audit_dir(out: &Path, planned: &PlannedAudit, force: bool) -> Result<(), String> {
+    check_creatable(out)?;
     if !out.exists() {
         return Ok(());
-    }
-    if !out.is_dir() {
-        return Err(format!("--out '{}' exists and is not a directory", out.display()));
     }
     let entries =
         std::fs::read_dir(out).map_err(|e| format!("cannot read '{}': {e}", out.display()))?;

@@ -83,7 +83,7 @@ fn print_summary(audit: &Audit, fate: Written, args: &AuditArgs) {
     let runs = args.sim.runs;
     let _ = writeln!(
         out,
-        "\n{}, {} each, seed {}: holds in {}, under assumption in {}, does not hold in {}; \
+        "\n{}, {} each, seed {}: holds in {}, under assumption in {}, does not hold in {}{}; \
          audit in {} ({})",
         count(t.drills as u64, "drill"),
         count(u64::from(runs), "run"),
@@ -91,6 +91,7 @@ fn print_summary(audit: &Audit, fate: Written, args: &AuditArgs) {
         t.holds,
         t.holds_under_assumption,
         t.does_not_hold,
+        if t.not_judged > 0 { format!(", not judged in {}", t.not_judged) } else { String::new() },
         args.out.join("audit.html").display(),
         match fate {
             Written::New => "written",

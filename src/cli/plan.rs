@@ -73,7 +73,7 @@ fn late(due: &ZonedDateTime, now: &ZonedDateTime) -> String {
 fn text(drill: &DrillFile, at: &ZonedDateTime, now: &ZonedDateTime, dated: &[Dated]) -> String {
     let mut out = format!(
         "Drill plan of {}: {} ({})\nDrill time: {}; deadlines compared with {}\n\
-         Steps of Art. 23 (DOMAIN.md §9):\n",
+         Steps of Art. 23 of the manual:\n",
         drill.id(),
         drill.title(),
         drill.clause(),

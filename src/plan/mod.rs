@@ -46,7 +46,7 @@ pub struct Deadline {
     pub due: Due,
 }
 
-/// One of the eleven steps of a drill (Art. 23, DOMAIN.md §9).
+/// One of the eleven steps of a drill (Art. 23; `shared/DOMAIN.md` §9).
 #[derive(Debug, Clone, Copy)]
 pub struct Step {
     pub number: u8,
