@@ -246,9 +246,10 @@ fn notes(
         .any(|f| matches!(f.data, Some(DataFault::LoadSurge { database }) if database == d));
     if surge {
         notes.push(format!(
-            "under the load surge no acknowledgement came within {}: writes blocked that long, \
-             then the primary silently fell back to asynchronous replication; a primary lost \
-             after that loses what its replicas had not received",
+            "under the load surge no acknowledgement comes: writes block for up to {}, then the \
+             primary silently falls back to asynchronous replication; a primary lost after that \
+             loses what its replicas had not received, one lost while its writes still wait \
+             loses none of them (none was committed)",
             human(db.semi_sync_timeout)
         ));
     }
