@@ -139,6 +139,59 @@ fn database_info(
     }
 }
 
+/// One finding per database whose promotions lost committed writes in any run: the
+/// RPO, the transactions at risk and the share of runs with a loss.
+pub(super) fn loss_findings(topology: &Topology, outcome: &Outcome) -> Vec<String> {
+    let n = f64::from(outcome.runs.max(1));
+    let mut findings = Vec::new();
+    for (db, stats) in topology.data.iter().zip(&outcome.data) {
+        if stats.runs_with_loss == 0 {
+            continue;
+        }
+        let lost = &stats.lost;
+        let tx = |seconds: f64| count(db.transactions(seconds));
+        findings.push(format!(
+            "{} ({}): committed writes lost in {} of runs: RPO P50 {}, P95 {}, max {} of \
+             writes, that is {} / {} / {} transactions at risk at {} tx/s",
+            topology.services[db.service].id,
+            db.name,
+            percent_of_runs(stats.runs_with_loss as f64 / n),
+            human(lost.p50),
+            human(lost.p95),
+            human(lost.max),
+            tx(lost.p50),
+            tx(lost.p95),
+            tx(lost.max),
+            db.tx_rate
+        ));
+    }
+    findings
+}
+
+/// A share of runs as a percentage with one decimal, never rounded to 0 or 100 when
+/// it is not.
+fn percent_of_runs(share: f64) -> String {
+    let shown = format!("{:.1} %", share * 100.0);
+    match shown.as_str() {
+        "0.0 %" if share > 0.0 => "less than 0.1 %".to_owned(),
+        "100.0 %" if share < 1.0 => "more than 99.9 %".to_owned(),
+        _ => shown,
+    }
+}
+
+/// A whole number with thousands separators: 2,160,000.
+fn count(value: f64) -> String {
+    let digits = format!("{:.0}", value.abs());
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if value < -0.5 { format!("-{grouped}") } else { grouped }
+}
+
 /// The faults of a drill that drop data of database `d`.
 fn drops(drill: &Drill, d: usize) -> impl Iterator<Item = f64> + '_ {
     drill.faults.iter().filter_map(move |f| match f.data {
@@ -494,5 +547,26 @@ fn restore_markdown(md: &mut String, r: &RestoreInfo) {
     for c in &r.checks {
         let _ =
             writeln!(md, "| {} | {} | {} |", c.check, if c.holds { "yes" } else { "no" }, c.note);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(count(0.0), "0");
+        assert_eq!(count(999.4), "999");
+        assert_eq!(count(2_160_000.0), "2,160,000");
+        assert_eq!(count(12_345.6), "12,346");
+    }
+
+    #[test]
+    fn a_share_of_runs_is_never_rounded_to_none_or_all() {
+        assert_eq!(percent_of_runs(0.0004), "less than 0.1 %");
+        assert_eq!(percent_of_runs(0.9996), "more than 99.9 %");
+        assert_eq!(percent_of_runs(1.0), "100.0 %");
+        assert_eq!(percent_of_runs(0.25), "25.0 %");
     }
 }

@@ -572,6 +572,7 @@ fn findings(topology: &Topology, drill: &Drill, outcome: &Outcome) -> Vec<String
             human(stats.impact_duration.p95),
         ));
     }
+    findings.extend(data::loss_findings(topology, outcome));
     if outcome.unrecovered > 0 {
         findings.push(format!(
             "{} of {} runs had not recovered by the horizon of {}; their outage is graded as \

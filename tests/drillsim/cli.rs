@@ -1246,6 +1246,31 @@ fn data_drills_report_rpo_restore_steps_and_the_incident_outcomes() {
     assert_eq!(holding.len(), 1, "only the cold backup holds accounting data: {holding:?}");
 }
 
+/// I2 loses the 2 hours of writes the promoted replica missed (2,160,000 transactions
+/// at 300 tx/s) in every run, and every expectation holds. Its report.md used to say
+/// "Findings: None"; the right answer is a finding with the RPO, the transactions at
+/// risk and the share of runs. A8 (a semi-synchronous replica promoted) loses nothing
+/// and gets no such finding.
+#[test]
+fn committed_writes_lost_are_a_finding_even_when_every_expectation_holds() {
+    let (sandbox, _output) = run_bundled(&["I2", "A8"], "50");
+    let out = sandbox.path("out");
+    let findings = report(&out, "I2")["findings"].to_string();
+    assert!(
+        findings.contains(
+            "db-core (core (核心数据库, option one)): committed writes lost in 100.0 % of runs: \
+             RPO P50 2 h, P95 2 h, max 2 h of writes, that is 2,160,000 / 2,160,000 / \
+             2,160,000 transactions at risk at 300 tx/s"
+        ),
+        "{findings}"
+    );
+    let md = std::fs::read_to_string(out.join("I2/report.md")).unwrap();
+    let section = &md[md.find("## Findings").unwrap()..];
+    assert!(section.contains("- db-core (core") && !section.contains("None:"), "{section}");
+    let findings = report(&out, "A8")["findings"].to_string();
+    assert!(!findings.contains("committed writes lost"), "{findings}");
+}
+
 /// With a lag limit, the lagging replica of I2 is not promoted: writes wait for a
 /// person, who promotes it by hand.
 #[test]
