@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{Assumption, round};
 use crate::data::{Database, RestoreStep, Scenario};
-use crate::drill::{Action, DataFault, Drill};
+use crate::drill::{DataFault, Drill};
 use crate::monte_carlo::{DataStats, Outcome, Quantiles, RestoreStats};
 use crate::timing::human;
 use crate::topology::Topology;
@@ -133,7 +133,11 @@ fn database_info(
         split_brain_transactions: Spread::of(&stats.split_brain, db.tx_rate, 0),
         split_brain_share_of_runs: round(stats.runs_with_split_brain as f64 / n, 6),
         copies: copies(topology, drill, d, db),
-        restores: stats.restores.iter().map(|r| restore_info(db, r)).collect(),
+        restores: stats
+            .restores
+            .iter()
+            .map(|r| restore_info(db, r, drops(drill, d).next()))
+            .collect(),
         notes: notes(topology, drill, (d, db), stats, u64::from(runs)),
         assumptions: assumptions(db),
     }
@@ -307,12 +311,9 @@ fn notes(
         ));
     }
 
-    // Partitions: what an automatic cross-site failover would have done
-    let partitions = drill.faults.iter().any(|f| {
-        matches!(f.action, Action::Partition | Action::Fail)
-            && topology.elements[f.target].kind == crate::topology::ElementKind::Link
-    });
-    if stats.runs_with_split_brain > 0 || (partitions && stats.runs_with_promotion == 0) {
+    // Partitions: what an automatic cross-site failover would have done, where it
+    // would have diverged in some run
+    if stats.runs_with_split_brain > 0 {
         let service = &topology.services[db.service];
         let mechanism = &topology.mechanisms[service.mechanism];
         let takes = match &mechanism.kind {
@@ -359,8 +360,21 @@ fn percent(share: f64) -> String {
     format!("{:.0} %", share * 100.0)
 }
 
-fn restore_info(db: &Database, r: &RestoreStats) -> RestoreInfo {
+/// A scenario's steps and checks; `dropped` is the share of the database a drop took
+/// (ratio 0-1), which a point-in-time restore loads and replays alone.
+fn restore_info(db: &Database, r: &RestoreStats, dropped: Option<f64>) -> RestoreInfo {
     let p = &db.restore;
+    let (volume, writes) = match (r.scenario, dropped) {
+        (Scenario::PointInTime, Some(share)) if share < 1.0 => (
+            format!("only the dropped table's share ({}) of {} GiB", percent(share), p.volume_gib),
+            format!(
+                "only the dropped table's share ({}) of the {} tx/s",
+                percent(share),
+                db.tx_rate
+            ),
+        ),
+        _ => (format!("the whole {} GiB", p.volume_gib), format!("all {} tx/s", db.tx_rate)),
+    };
     let steps = r
         .steps
         .iter()
@@ -373,11 +387,10 @@ fn restore_info(db: &Database, r: &RestoreStats) -> RestoreInfo {
                 RestoreStep::Fetch => format!("{} GiB at {} MiB/s", p.volume_gib, p.fetch_mib_s),
                 RestoreStep::Untar => format!("{} GiB at {} MiB/s", p.volume_gib, p.untar_mib_s),
                 RestoreStep::Load | RestoreStep::Import => {
-                    format!("the restored share of {} GiB at {} MiB/s", p.volume_gib, p.load_mib_s)
+                    format!("{volume} at {} MiB/s", p.load_mib_s)
                 }
                 RestoreStep::Replay => format!(
-                    "{} tx/s of writes since the backup (age uniform up to {}) at {} tx/s",
-                    db.tx_rate,
+                    "{writes} of writes since the backup (age uniform up to {}) at {} tx/s",
                     human(p.backup_every),
                     p.replay_tx_s
                 ),
@@ -510,8 +523,30 @@ pub fn markdown(md: &mut String, data: &[DataInfo]) {
             let holds = c.holds_dropped_data.map_or("-", |h| if h { "yes" } else { "no" });
             let _ = writeln!(md, "| {} | {} | {holds} |", c.copy, c.behind);
         }
+        assumptions_markdown(md, d);
         for r in &d.restores {
             restore_markdown(md, r);
+        }
+    }
+}
+
+/// A database's assumptions as a table, named without the database's prefix; a source
+/// shared by every row is written once, under the table.
+fn assumptions_markdown(md: &mut String, d: &DataInfo) {
+    let Some(first) = d.assumptions.first() else { return };
+    let shared = d.assumptions.iter().all(|a| a.source == first.source);
+    let prefix = format!("{}: ", d.name);
+    let name = |a: &Assumption| a.name.strip_prefix(&prefix).unwrap_or(&a.name).to_owned();
+    if shared {
+        let _ = writeln!(md, "\n| assumption | value |\n|---|---|");
+        for a in &d.assumptions {
+            let _ = writeln!(md, "| {} | {} |", name(a), a.value);
+        }
+        let _ = writeln!(md, "\nSources: {}", first.source);
+    } else {
+        let _ = writeln!(md, "\n| assumption | value | source |\n|---|---|---|");
+        for a in &d.assumptions {
+            let _ = writeln!(md, "| {} | {} | {} |", name(a), a.value, a.source);
         }
     }
 }

@@ -1271,6 +1271,58 @@ fn committed_writes_lost_are_a_finding_even_when_every_expectation_holds() {
     assert!(!findings.contains("committed writes lost"), "{findings}");
 }
 
+/// D1 (Xi'an's external line down) never cuts the primary off from a copy, yet its
+/// report used to print the cross-site partition note with "0 % of runs". The right
+/// answer: no note where no run would have diverged; I4 (a 2-minute partition) keeps
+/// it.
+#[test]
+fn the_cross_site_partition_note_is_left_out_where_no_run_would_have_diverged() {
+    let (sandbox, _output) = run_bundled(&["D1", "I4"], "20");
+    let out = sandbox.path("out");
+    let notes = |id: &str| report(&out, id)["data"].to_string();
+    assert!(!notes("D1").contains("no automatic promotion across sites"), "{}", notes("D1"));
+    assert!(notes("I4").contains("no automatic promotion across sites"), "{}", notes("I4"));
+}
+
+/// R1 drops a table of the `db-core` service (1 % of its requests); R2 rebuilds the
+/// whole core database. R1's fault list used to name the server `db-core-shahe-1`, its
+/// replay row to replay all the writes, and R2's load row "the restored share of
+/// 200 GiB". The right answers: the fault names `db-core`; R1 loads, imports and
+/// replays only the dropped table's 1 %; R2 loads the whole 200 GiB.
+#[test]
+fn restore_rows_and_faults_on_a_database_service_name_what_the_drill_names() {
+    let (sandbox, _output) = run_bundled(&["R1", "R2"], "20");
+    let out = sandbox.path("out");
+    assert_eq!(report(&out, "R1")["faults"][0]["target"], "db-core");
+    let from = |id: &str, step: &str| -> String {
+        let steps = report(&out, id)["data"][0]["restores"][0]["steps"].clone();
+        let steps = steps.as_array().unwrap().clone();
+        let row = steps.into_iter().find(|s| s["step"] == step).unwrap();
+        row["from"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(from("R1", "load"), "only the dropped table's share (1 %) of 200 GiB at 20 MiB/s");
+    assert!(
+        from("R1", "replay").starts_with("only the dropped table's share (1 %) of the 300 tx/s")
+    );
+    assert_eq!(from("R2", "load"), "the whole 200 GiB at 20 MiB/s");
+    assert!(from("R2", "replay").starts_with("all 300 tx/s of writes since the backup"));
+}
+
+/// The data assumptions (write rate, lags, lag limit, volumes, throughputs, manual
+/// failover) used to appear only in report.json. The right answer: report.md shows
+/// them as a table per database, with their shared source written once.
+#[test]
+fn report_md_shows_each_databases_assumptions_with_the_source_once() {
+    let (sandbox, _output) = run_bundled(&["A8"], "20");
+    let md = std::fs::read_to_string(sandbox.path("out").join("A8/report.md")).unwrap();
+    let section = &md[md.find("### core").unwrap()..md.find("### accounting").unwrap()];
+    for row in ["| write rate | 300 tx/s |", "| lag limit | none |", "| manual failover after"] {
+        assert!(section.contains(row), "no '{row}' in:\n{section}");
+    }
+    assert!(section.contains("recovery volumes and throughputs | backup 200 GiB every 24 h"));
+    assert_eq!(section.matches("rpl_semi_sync_master_timeout 10000 ms").count(), 1, "{section}");
+}
+
 /// With a lag limit, the lagging replica of I2 is not promoted: writes wait for a
 /// person, who promotes it by hand.
 #[test]
