@@ -1344,6 +1344,54 @@ fn a_lag_limit_refuses_the_lagging_replica_and_waits_for_a_person() {
     assert!(events.contains("promotion refused"), "{events}");
 }
 
+/// `volume_gib = 1e15` used to pass and print "fetch 2844444444444 h 26 min", and
+/// `replay_tx_s = 1e-300` a 300-digit number. The right answer: every numeric
+/// `[[data]]` key out of its plausible bounds is refused at its position, with the
+/// bound, and exit code 2.
+#[test]
+fn absurd_data_values_are_refused_with_their_plausible_bounds() {
+    let sandbox = Sandbox::new();
+    let values = "volume_gib = 1e15\nfetch_mib_s = 1e-300\nuntar_mib_s = 1e6\n\
+                  load_mib_s = 0.5\nreplay_tx_s = 1e-300\ntx_rate = 2e6";
+    let core = "volume_gib = 200.0\nbackup_every = \"24h\"\nfetch_mib_s = 100.0\n\
+                untar_mib_s = 200.0\nload_mib_s = 20.0\nreplay_tx_s = 2000.0";
+    let bad = edit(&tenpay_text(), core, values);
+    let bad = edit(&bad, "option one)\"\ntx_rate = 300.0\n", "option one)\"\n");
+    sandbox.write("topology.toml", &bad);
+    let output = sandbox.drillsim(&["validate", "--topology", "topology.toml"]);
+    output.assert_code(2);
+    for (key, message) in [
+        (
+            "volume_gib = 1e15",
+            "'volume_gib': 1e15 GiB is above the plausible maximum of 1048576 GiB (1 PiB)",
+        ),
+        (
+            "fetch_mib_s = 1e-300",
+            "'fetch_mib_s': 1e-300 MiB/s is below the plausible minimum of 1 MiB/s",
+        ),
+        (
+            "untar_mib_s = 1e6",
+            "'untar_mib_s': 1000000 MiB/s is above the plausible maximum of 100000 MiB/s",
+        ),
+        ("load_mib_s = 0.5", "'load_mib_s': 0.5 MiB/s is below the plausible minimum of 1 MiB/s"),
+        (
+            "replay_tx_s = 1e-300",
+            "'replay_tx_s': 1e-300 tx/s is below the plausible minimum of 1 tx/s",
+        ),
+        ("tx_rate = 2e6", "'tx_rate': 2000000 tx/s is above the plausible maximum of 1000000 tx/s"),
+    ] {
+        let line = line_of(&bad, key);
+        let col = bad.lines().nth(line - 1).unwrap().find('=').unwrap() + 3;
+        let located = format!("topology.toml:{line}:{col}: {message}");
+        assert!(
+            output.stderr.contains(&located),
+            "stderr should say {located:?}:\n{}",
+            output.stderr
+        );
+    }
+    assert!(!output.stderr.contains("000000000000"), "no long numbers: {}", output.stderr);
+}
+
 /// Bad values of the new keys are located and explained, and nothing is simulated.
 #[test]
 fn bad_data_keys_and_faults_are_refused_with_their_position() {
