@@ -73,6 +73,38 @@ pub const DEFAULT_REPLAY_TX_S: f64 = 2000.0;
 
 const MIN: f64 = 60.0;
 
+/// The plausible range of a numeric `[[data]]` key, both ends included: a value
+/// outside it is refused as a mistake (a unit or a power of ten off), since it would
+/// only print absurd durations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    pub min: f64,
+    pub max: f64,
+    /// The unit the key is written in.
+    pub unit: &'static str,
+    /// The largest value, for people ("1 PiB").
+    pub max_words: &'static str,
+}
+
+/// `tx_rate`: 0.001 to 1,000,000 tx/s (from one write every 17 min to about ten times
+/// the busiest public payment peaks).
+pub const TX_RATE_BOUNDS: Bounds =
+    Bounds { min: 0.001, max: 1e6, unit: "tx/s", max_words: "a million tx/s" };
+
+/// `volume_gib`: 0.001 GiB (1 MiB) to 1,048,576 GiB (1 PiB).
+pub const VOLUME_GIB_BOUNDS: Bounds =
+    Bounds { min: 0.001, max: 1_048_576.0, unit: "GiB", max_words: "1 PiB" };
+
+/// `fetch_mib_s`, `untar_mib_s`, `load_mib_s`: 1 to 100,000 MiB/s (from a slow disk
+/// or link to about an 800 Gbit/s network or a large parallel array).
+pub const THROUGHPUT_MIB_S_BOUNDS: Bounds =
+    Bounds { min: 1.0, max: 100_000.0, unit: "MiB/s", max_words: "about 100 GiB/s" };
+
+/// `replay_tx_s`: 1 to 1,000,000 tx/s (a single-threaded apply of heavy transactions to
+/// a parallel apply of light ones).
+pub const REPLAY_TX_S_BOUNDS: Bounds =
+    Bounds { min: 1.0, max: 1e6, unit: "tx/s", max_words: "a million tx/s" };
+
 /// Default lag of an in-site replica once replication is asynchronous: log-normal,
 /// median 2 s, P95 30 s \[seconds of writes\]. An assumption: under the load that
 /// tripped the semi-sync timeout, replicas fall seconds to tens of seconds behind.

@@ -361,6 +361,11 @@ pub enum DataFault {
 }
 
 impl DataFault {
+    /// Whether the drill targets the database service rather than one of its servers.
+    pub fn on_service(self) -> bool {
+        matches!(self, DataFault::LoadSurge { .. } | DataFault::Drop { .. })
+    }
+
     /// The `[[data]]` entry it acts on, by index.
     pub fn database(self) -> usize {
         match self {

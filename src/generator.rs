@@ -12,7 +12,9 @@
 //! in each copy site). Pools take whatever servers remain once the rest is laid out, so
 //! that the file declares about the number of elements asked for. Three flows (payment,
 //! clearing, queries) cross some of the services; the others stand for the auxiliary
-//! services every real platform has. The same size and seed give the same file.
+//! services every real platform has. Each database gets a `[[data]]` table with
+//! drillsim's defaults, stated as assumptions. The same size and seed give the same
+//! file.
 
 use std::fmt::Write as _;
 
@@ -154,9 +156,32 @@ pub fn generate(components: usize, seed: u64) -> String {
     }
     deployments(&mut toml, &services, access, racks);
 
-    // Entry points, flows and the runbook
+    // Entry points, flows and the runbook; the data of each database
     entries_and_flows(&mut toml, &services, access);
+    for service in services.iter().filter(|s| s.mechanism == "semi-sync") {
+        data(&mut toml, &service.id);
+    }
     toml
+}
+
+/// A database's `[[data]]` table: drillsim's defaults, written out and stated as
+/// assumptions, so that every report of the topology measures its RPO.
+fn data(toml: &mut String, service: &str) {
+    use crate::data::*;
+    let hours = |s: f64| format!("{}h", s / 3600.0);
+    let _ = write!(
+        toml,
+        "\n[[data]]\nservice = \"{service}\"\nname = \"{service}\"\ntx_rate = {DEFAULT_TX_RATE:?}\n\
+         semi_sync_timeout = \"{}s\"\nvolume_gib = {DEFAULT_VOLUME_GIB:?}\nbackup_every = \"{}\"\n\
+         fetch_mib_s = {DEFAULT_FETCH_MIB_S:?}\nuntar_mib_s = {DEFAULT_UNTAR_MIB_S:?}\n\
+         load_mib_s = {DEFAULT_LOAD_MIB_S:?}\nreplay_tx_s = {DEFAULT_REPLAY_TX_S:?}\n\
+         source = \"drillsim's defaults, all assumptions to replace with the platform's own \
+         figures: semi_sync_timeout is MySQL's rpl_semi_sync_master_timeout; tx_rate, volume, \
+         throughputs, and the default lags, manual failover, reinstall, verify and reconcile \
+         are drillsim's (see its README, Data protection)\"\n",
+        DEFAULT_SEMI_SYNC_TIMEOUT_S,
+        hours(DEFAULT_BACKUP_EVERY_S),
+    );
 }
 
 /// Sites, links, routes, power, racks and network devices; returns how many elements.
@@ -461,6 +486,23 @@ mod tests {
             let topology = load(components, seed);
             let n = topology.elements.len();
             assert!(n.abs_diff(components) <= components / 10 + 20, "{components} asked, {n} made");
+        }
+    }
+
+    #[test]
+    fn generated_replicated_databases_get_a_data_table_with_the_defaults() {
+        // `drillsim gen` used to write db-core and db-acct without a [[data]] table, so
+        // their reports had "data": []. The right answer: one table each, with the
+        // defaults stated as assumptions.
+        let topology = load(600, 1);
+        let names: Vec<&str> = topology.data.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["db-core", "db-acct"]);
+        for d in &topology.data {
+            assert_eq!(d.tx_rate, crate::data::DEFAULT_TX_RATE);
+            assert_eq!(d.semi_sync_timeout, crate::data::DEFAULT_SEMI_SYNC_TIMEOUT_S);
+            assert_eq!(d.restore.backup_every, crate::data::DEFAULT_BACKUP_EVERY_S);
+            assert_eq!(d.restore.replay_tx_s, crate::data::DEFAULT_REPLAY_TX_S);
+            assert!(d.source.contains("assumptions"), "{}", d.source);
         }
     }
 

@@ -117,6 +117,9 @@ pub enum DataHappening {
     SemiSyncWaiting,
     /// The primary fell back to asynchronous replication.
     SemiSyncFallback,
+    /// The primary was lost while writes waited for an acknowledgement: none of them
+    /// was committed, and a dead primary never falls back.
+    LostWaiting,
     /// A replica acknowledges again: semi-synchronous once more.
     SemiSyncBack,
     /// A replica stopped replicating `since` seconds before now.
@@ -175,6 +178,10 @@ impl DataHappening {
                  replication"
                     .to_owned()
             }
+            Self::LostWaiting => "the primary is lost while writes wait for an acknowledgement: \
+                                  none of them was committed, and it never falls back to \
+                                  asynchronous replication"
+                .to_owned(),
             Self::SemiSyncBack => "a replica acknowledges again: semi-synchronous".to_owned(),
             Self::ReplicationStopped { member, since } if *since > 0.0 => {
                 format!("{} stopped replicating {} ago", id(*member), human(*since))
@@ -508,6 +515,9 @@ struct DataState {
     stall_epoch: u32,
     /// Since when the primary is dead or hung.
     writer_down_since: Option<f64>,
+    /// The primary was lost while its writes waited for an acknowledgement: none of
+    /// them was committed, so nothing after `unacked_since` is at risk.
+    died_waiting: bool,
     /// Share of requests failing because something was dropped (ratio 0-1).
     dropped: f64,
     /// By site slot: since when that site is cut off from the primary's site.

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{Assumption, round};
 use crate::data::{Database, RestoreStep, Scenario};
-use crate::drill::{Action, DataFault, Drill};
+use crate::drill::{DataFault, Drill};
 use crate::monte_carlo::{DataStats, Outcome, Quantiles, RestoreStats};
 use crate::timing::human;
 use crate::topology::Topology;
@@ -133,10 +133,67 @@ fn database_info(
         split_brain_transactions: Spread::of(&stats.split_brain, db.tx_rate, 0),
         split_brain_share_of_runs: round(stats.runs_with_split_brain as f64 / n, 6),
         copies: copies(topology, drill, d, db),
-        restores: stats.restores.iter().map(|r| restore_info(db, r)).collect(),
+        restores: stats
+            .restores
+            .iter()
+            .map(|r| restore_info(db, r, drops(drill, d).next()))
+            .collect(),
         notes: notes(topology, drill, (d, db), stats, u64::from(runs)),
         assumptions: assumptions(db),
     }
+}
+
+/// One finding per database whose promotions lost committed writes in any run: the
+/// RPO, the transactions at risk and the share of runs with a loss.
+pub(super) fn loss_findings(topology: &Topology, outcome: &Outcome) -> Vec<String> {
+    let n = f64::from(outcome.runs.max(1));
+    let mut findings = Vec::new();
+    for (db, stats) in topology.data.iter().zip(&outcome.data) {
+        if stats.runs_with_loss == 0 {
+            continue;
+        }
+        let lost = &stats.lost;
+        let tx = |seconds: f64| count(db.transactions(seconds));
+        findings.push(format!(
+            "{} ({}): committed writes lost in {} of runs: RPO P50 {}, P95 {}, max {} of \
+             writes, that is {} / {} / {} transactions at risk at {} tx/s",
+            topology.services[db.service].id,
+            db.name,
+            percent_of_runs(stats.runs_with_loss as f64 / n),
+            human(lost.p50),
+            human(lost.p95),
+            human(lost.max),
+            tx(lost.p50),
+            tx(lost.p95),
+            tx(lost.max),
+            db.tx_rate
+        ));
+    }
+    findings
+}
+
+/// A share of runs as a percentage with one decimal, never rounded to 0 or 100 when
+/// it is not.
+fn percent_of_runs(share: f64) -> String {
+    let shown = format!("{:.1} %", share * 100.0);
+    match shown.as_str() {
+        "0.0 %" if share > 0.0 => "less than 0.1 %".to_owned(),
+        "100.0 %" if share < 1.0 => "more than 99.9 %".to_owned(),
+        _ => shown,
+    }
+}
+
+/// A whole number with thousands separators: 2,160,000.
+fn count(value: f64) -> String {
+    let digits = format!("{:.0}", value.abs());
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if value < -0.5 { format!("-{grouped}") } else { grouped }
 }
 
 /// The faults of a drill that drop data of database `d`.
@@ -246,19 +303,17 @@ fn notes(
         .any(|f| matches!(f.data, Some(DataFault::LoadSurge { database }) if database == d));
     if surge {
         notes.push(format!(
-            "under the load surge no acknowledgement came within {}: writes blocked that long, \
-             then the primary silently fell back to asynchronous replication; a primary lost \
-             after that loses what its replicas had not received",
+            "under the load surge no acknowledgement comes: writes block for up to {}, then the \
+             primary silently falls back to asynchronous replication; a primary lost after that \
+             loses what its replicas had not received, one lost while its writes still wait \
+             loses none of them (none was committed)",
             human(db.semi_sync_timeout)
         ));
     }
 
-    // Partitions: what an automatic cross-site failover would have done
-    let partitions = drill.faults.iter().any(|f| {
-        matches!(f.action, Action::Partition | Action::Fail)
-            && topology.elements[f.target].kind == crate::topology::ElementKind::Link
-    });
-    if stats.runs_with_split_brain > 0 || (partitions && stats.runs_with_promotion == 0) {
+    // Partitions: what an automatic cross-site failover would have done, where it
+    // would have diverged in some run
+    if stats.runs_with_split_brain > 0 {
         let service = &topology.services[db.service];
         let mechanism = &topology.mechanisms[service.mechanism];
         let takes = match &mechanism.kind {
@@ -305,8 +360,21 @@ fn percent(share: f64) -> String {
     format!("{:.0} %", share * 100.0)
 }
 
-fn restore_info(db: &Database, r: &RestoreStats) -> RestoreInfo {
+/// A scenario's steps and checks; `dropped` is the share of the database a drop took
+/// (ratio 0-1), which a point-in-time restore loads and replays alone.
+fn restore_info(db: &Database, r: &RestoreStats, dropped: Option<f64>) -> RestoreInfo {
     let p = &db.restore;
+    let (volume, writes) = match (r.scenario, dropped) {
+        (Scenario::PointInTime, Some(share)) if share < 1.0 => (
+            format!("only the dropped table's share ({}) of {} GiB", percent(share), p.volume_gib),
+            format!(
+                "only the dropped table's share ({}) of the {} tx/s",
+                percent(share),
+                db.tx_rate
+            ),
+        ),
+        _ => (format!("the whole {} GiB", p.volume_gib), format!("all {} tx/s", db.tx_rate)),
+    };
     let steps = r
         .steps
         .iter()
@@ -319,11 +387,10 @@ fn restore_info(db: &Database, r: &RestoreStats) -> RestoreInfo {
                 RestoreStep::Fetch => format!("{} GiB at {} MiB/s", p.volume_gib, p.fetch_mib_s),
                 RestoreStep::Untar => format!("{} GiB at {} MiB/s", p.volume_gib, p.untar_mib_s),
                 RestoreStep::Load | RestoreStep::Import => {
-                    format!("the restored share of {} GiB at {} MiB/s", p.volume_gib, p.load_mib_s)
+                    format!("{volume} at {} MiB/s", p.load_mib_s)
                 }
                 RestoreStep::Replay => format!(
-                    "{} tx/s of writes since the backup (age uniform up to {}) at {} tx/s",
-                    db.tx_rate,
+                    "{writes} of writes since the backup (age uniform up to {}) at {} tx/s",
                     human(p.backup_every),
                     p.replay_tx_s
                 ),
@@ -456,8 +523,30 @@ pub fn markdown(md: &mut String, data: &[DataInfo]) {
             let holds = c.holds_dropped_data.map_or("-", |h| if h { "yes" } else { "no" });
             let _ = writeln!(md, "| {} | {} | {holds} |", c.copy, c.behind);
         }
+        assumptions_markdown(md, d);
         for r in &d.restores {
             restore_markdown(md, r);
+        }
+    }
+}
+
+/// A database's assumptions as a table, named without the database's prefix; a source
+/// shared by every row is written once, under the table.
+fn assumptions_markdown(md: &mut String, d: &DataInfo) {
+    let Some(first) = d.assumptions.first() else { return };
+    let shared = d.assumptions.iter().all(|a| a.source == first.source);
+    let prefix = format!("{}: ", d.name);
+    let name = |a: &Assumption| a.name.strip_prefix(&prefix).unwrap_or(&a.name).to_owned();
+    if shared {
+        let _ = writeln!(md, "\n| assumption | value |\n|---|---|");
+        for a in &d.assumptions {
+            let _ = writeln!(md, "| {} | {} |", name(a), a.value);
+        }
+        let _ = writeln!(md, "\nSources: {}", first.source);
+    } else {
+        let _ = writeln!(md, "\n| assumption | value | source |\n|---|---|---|");
+        for a in &d.assumptions {
+            let _ = writeln!(md, "| {} | {} | {} |", name(a), a.value, a.source);
         }
     }
 }
@@ -493,5 +582,26 @@ fn restore_markdown(md: &mut String, r: &RestoreInfo) {
     for c in &r.checks {
         let _ =
             writeln!(md, "| {} | {} | {} |", c.check, if c.holds { "yes" } else { "no" }, c.note);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(count(0.0), "0");
+        assert_eq!(count(999.4), "999");
+        assert_eq!(count(2_160_000.0), "2,160,000");
+        assert_eq!(count(12_345.6), "12,346");
+    }
+
+    #[test]
+    fn a_share_of_runs_is_never_rounded_to_none_or_all() {
+        assert_eq!(percent_of_runs(0.0004), "less than 0.1 %");
+        assert_eq!(percent_of_runs(0.9996), "more than 99.9 %");
+        assert_eq!(percent_of_runs(1.0), "100.0 %");
+        assert_eq!(percent_of_runs(0.25), "25.0 %");
     }
 }

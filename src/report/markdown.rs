@@ -246,7 +246,10 @@ fn expectations(md: &mut String, r: &Report) {
 fn findings(md: &mut String, r: &Report) {
     let _ = writeln!(md, "\n## Findings\n");
     if r.findings.is_empty() {
-        let _ = writeln!(md, "None: no graded incident and every expectation holds.");
+        let _ = writeln!(
+            md,
+            "None: no graded incident, no committed write lost, and every expectation holds."
+        );
     }
     for f in &r.findings {
         let _ = writeln!(md, "- {f}");

@@ -442,6 +442,12 @@ fn faults(topology: &Topology, drill: &Drill) -> Vec<FaultInfo> {
                     let entry = &topology.entries[entry];
                     (entry.id.clone(), entry.name.clone())
                 }
+                // A fault on a database service names the service, as the drill does
+                _ if f.data.is_some_and(|d| d.on_service()) => {
+                    let d = f.data.map_or(0, |d| d.database());
+                    let service = &topology.services[topology.data[d].service];
+                    (service.id.clone(), service.name.clone())
+                }
                 _ => {
                     let element = &topology.elements[f.target];
                     (element.id.clone(), element.name.clone())
@@ -572,6 +578,7 @@ fn findings(topology: &Topology, drill: &Drill, outcome: &Outcome) -> Vec<String
             human(stats.impact_duration.p95),
         ));
     }
+    findings.extend(data::loss_findings(topology, outcome));
     if outcome.unrecovered > 0 {
         findings.push(format!(
             "{} of {} runs had not recovered by the horizon of {}; their outage is graded as \

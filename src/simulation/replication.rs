@@ -231,6 +231,7 @@ impl<R: Rng + ?Sized> Simulation<'_, R> {
         let loss = Loss { at: self.now, member, lost, unacked, by_hand, cross_site };
         self.data[d].run.losses.push(loss);
         self.data[d].writer_down_since = None;
+        self.data[d].died_waiting = false;
         self.data[d].manual_pending = false;
         self.data[d].manual_epoch += 1;
         self.note_data(d, DataHappening::Promoted { member, lost, by_hand, cross_site });
@@ -246,22 +247,34 @@ impl<R: Rng + ?Sized> Simulation<'_, R> {
         cross_site: bool,
     ) -> (f64, f64) {
         let database = &self.topology.data[d];
+        let committed_until = self.committed_until(d, down_at);
         if let Some(since) = self.stopped_since[member] {
-            let lost = (down_at - since).max(0.0);
+            let lost = (committed_until - since).max(0.0);
             return (lost, if cross_site { f64::INFINITY } else { lost });
         }
         if cross_site {
             let site = self.topology.elements[member].site;
             let cut = site.and_then(|s| self.data[d].cut_since[self.topology.site_slot[s]]);
-            let cut_for = cut.map_or(0.0, |c| (down_at - c).max(0.0));
+            let cut_for = cut.map_or(0.0, |c| (committed_until - c).max(0.0));
             return (cut_for + database.remote_lag.sample(self.rng), f64::INFINITY);
         }
         match self.data[d].unacked_since {
             None => (0.0, 0.0),
             Some(since) => {
-                let unacked = (down_at - since).max(0.0);
+                let unacked = (committed_until - since).max(0.0);
                 (database.replica_lag.sample(self.rng).min(unacked), unacked)
             }
+        }
+    }
+
+    /// The time of the last committed write of a primary lost at `down_at`: the last
+    /// acknowledged write when it died with its writes waiting for an acknowledgement
+    /// (none of them was committed), else `down_at`.
+    fn committed_until(&self, d: usize, down_at: f64) -> f64 {
+        let state = &self.data[d];
+        match state.unacked_since {
+            Some(since) if state.died_waiting => since.min(down_at),
+            _ => down_at,
         }
     }
 
@@ -289,10 +302,22 @@ impl<R: Rng + ?Sized> Simulation<'_, R> {
         let primary_up = self.alive[primary] && !self.hung[primary];
         let state = &mut self.data[d];
         if !primary_up {
-            state.writer_down_since.get_or_insert(self.now);
+            if state.writer_down_since.is_some() {
+                return;
+            }
+            state.writer_down_since = Some(self.now);
+
+            // Lost while writes wait: none committed, and no timeout to fall back on
+            if state.stalled {
+                state.stalled = false;
+                state.stall_epoch += 1;
+                state.died_waiting = true;
+                self.note_data(d, DataHappening::LostWaiting);
+            }
             return;
         }
         state.writer_down_since = None;
+        state.died_waiting = false;
 
         // The latest acknowledgement any replica can still give
         let surge = self.data[d].surges > 0;

@@ -1114,18 +1114,39 @@ impl<'a> Checker<'a> {
             self.report(delay.span(), "delay", message, None);
         }
 
-        // Rates, volumes and throughputs: positive numbers
-        let tx_rate = self.rate(&raw.tx_rate, "tx_rate", DEFAULT_TX_RATE);
+        // Rates, volumes and throughputs: numbers within their plausible bounds
+        let tx_rate = self.bounded(&raw.tx_rate, "tx_rate", DEFAULT_TX_RATE, TX_RATE_BOUNDS);
+        let throughput = THROUGHPUT_MIB_S_BOUNDS;
         let restore = RestoreParams {
-            volume_gib: self.rate(&raw.volume_gib, "volume_gib", DEFAULT_VOLUME_GIB),
+            volume_gib: self.bounded(
+                &raw.volume_gib,
+                "volume_gib",
+                DEFAULT_VOLUME_GIB,
+                VOLUME_GIB_BOUNDS,
+            ),
             backup_every: raw
                 .backup_every
                 .as_ref()
                 .map_or(DEFAULT_BACKUP_EVERY_S, |b| self.positive_duration(b, "backup_every")),
-            fetch_mib_s: self.rate(&raw.fetch_mib_s, "fetch_mib_s", DEFAULT_FETCH_MIB_S),
-            untar_mib_s: self.rate(&raw.untar_mib_s, "untar_mib_s", DEFAULT_UNTAR_MIB_S),
-            load_mib_s: self.rate(&raw.load_mib_s, "load_mib_s", DEFAULT_LOAD_MIB_S),
-            replay_tx_s: self.rate(&raw.replay_tx_s, "replay_tx_s", DEFAULT_REPLAY_TX_S),
+            fetch_mib_s: self.bounded(
+                &raw.fetch_mib_s,
+                "fetch_mib_s",
+                DEFAULT_FETCH_MIB_S,
+                throughput,
+            ),
+            untar_mib_s: self.bounded(
+                &raw.untar_mib_s,
+                "untar_mib_s",
+                DEFAULT_UNTAR_MIB_S,
+                throughput,
+            ),
+            load_mib_s: self.bounded(&raw.load_mib_s, "load_mib_s", DEFAULT_LOAD_MIB_S, throughput),
+            replay_tx_s: self.bounded(
+                &raw.replay_tx_s,
+                "replay_tx_s",
+                DEFAULT_REPLAY_TX_S,
+                REPLAY_TX_S_BOUNDS,
+            ),
             reinstall: self.optional_distribution(&raw.reinstall, "reinstall", default_reinstall()),
             verify: self.optional_distribution(&raw.verify, "verify", default_verify()),
             reconcile: self.optional_distribution(&raw.reconcile, "reconcile", default_reconcile()),
@@ -1194,20 +1215,35 @@ impl<'a> Checker<'a> {
         Some(s)
     }
 
-    /// A positive, finite number (a rate, a volume, a throughput), or its default.
-    fn rate(&mut self, raw: &Option<Spanned<f64>>, key: &str, default: f64) -> f64 {
+    /// A rate, a volume or a throughput within its plausible bounds, or its default.
+    fn bounded(
+        &mut self,
+        raw: &Option<Spanned<f64>>,
+        key: &str,
+        default: f64,
+        bounds: crate::data::Bounds,
+    ) -> f64 {
         let Some(value) = raw else { return default };
         let v = *value.get_ref();
-        if v.is_finite() && v > 0.0 {
+        if (bounds.min..=bounds.max).contains(&v) {
             return v;
         }
-        let message = format!("{v} is not a positive number");
-        self.report(
-            value.span(),
-            key,
-            message,
-            Some(format!("leave it out for the default {default}")),
-        );
+        let unit = bounds.unit;
+        let message = if !(v.is_finite() && v > 0.0) {
+            format!("{} is not a positive number", number(v))
+        } else if v < bounds.min {
+            format!("{} {unit} is below the plausible minimum of {} {unit}", number(v), bounds.min)
+        } else {
+            let max = (number(bounds.max), bounds.max_words);
+            format!(
+                "{} {unit} is above the plausible maximum of {} {unit} ({})",
+                number(v),
+                max.0,
+                max.1
+            )
+        };
+        let hint = format!("leave it out for the default {default} {unit}");
+        self.report(value.span(), key, message, Some(hint));
         default
     }
 
@@ -1581,5 +1617,15 @@ impl<'a> Checker<'a> {
             }
         }
         (graph, element_order, group_order)
+    }
+}
+
+/// A number as people write it: plain for ordinary magnitudes, in scientific notation
+/// for the very large or small (1e15 rather than sixteen digits).
+fn number(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-3..1e7).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
     }
 }

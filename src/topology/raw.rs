@@ -76,11 +76,12 @@ pub struct RawData {
     #[serde(default)]
     pub name: String,
     /// Committed write transactions per second at the primary (default 300, an
-    /// assumption).
-    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0.0))]
+    /// assumption); 0.001 to 1,000,000.
+    #[schemars(with = "Option<f64>", range(min = 0.001, max = 1000000.0))]
     pub tx_rate: Option<Spanned<f64>>,
     /// Wait for a semi-synchronous acknowledgement before falling back to
-    /// asynchronous replication (default 10s, MySQL's rpl_semi_sync_master_timeout).
+    /// asynchronous replication (default 10s, MySQL's rpl_semi_sync_master_timeout);
+    /// above zero, up to the duration limit (30 days by default).
     #[schemars(with = "Option<String>")]
     pub semi_sync_timeout: Option<Text>,
     /// How far an in-site replica falls behind once replication is asynchronous.
@@ -90,32 +91,36 @@ pub struct RawData {
     /// The service holding the delayed copy.
     #[schemars(with = "Option<String>")]
     pub delayed_copy: Option<Text>,
-    /// Delay of the delayed copy (default 24h, Art. 21).
+    /// Delay of the delayed copy (default 24h, Art. 21); above zero, up to the
+    /// duration limit (30 days by default).
     #[schemars(with = "Option<String>")]
     pub delay: Option<Text>,
     /// Largest lag a replica may have and still be promoted automatically (default:
-    /// none, any replica is promoted).
+    /// none, any replica is promoted); up to the duration limit (30 days by default).
     #[schemars(with = "Option<String>")]
     pub lag_limit: Option<Text>,
     /// From a person taking the alert to a failover done by hand.
     pub manual_failover: Option<RawDistribution>,
-    /// Size of one cold backup in GiB (default 200, an assumption).
-    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0.0))]
+    /// Size of one cold backup in GiB (default 200, an assumption); 0.001 (1 MiB) to
+    /// 1,048,576 (1 PiB).
+    #[schemars(with = "Option<f64>", range(min = 0.001, max = 1048576.0))]
     pub volume_gib: Option<Spanned<f64>>,
-    /// Time between cold backups (default 24h).
+    /// Time between cold backups (default 24h); above zero, up to the duration limit
+    /// (30 days by default).
     #[schemars(with = "Option<String>")]
     pub backup_every: Option<Text>,
-    /// Fetch throughput from the backup servers in MiB/s (default 100).
-    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0.0))]
+    /// Fetch throughput from the backup servers in MiB/s (default 100); 1 to 100,000.
+    #[schemars(with = "Option<f64>", range(min = 1.0, max = 100000.0))]
     pub fetch_mib_s: Option<Spanned<f64>>,
-    /// Untar throughput in MiB/s (default 200).
-    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0.0))]
+    /// Untar throughput in MiB/s (default 200); 1 to 100,000.
+    #[schemars(with = "Option<f64>", range(min = 1.0, max = 100000.0))]
     pub untar_mib_s: Option<Spanned<f64>>,
-    /// Load throughput of .sql dumps in MiB/s (default 20).
-    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0.0))]
+    /// Load throughput of .sql dumps in MiB/s (default 20); 1 to 100,000.
+    #[schemars(with = "Option<f64>", range(min = 1.0, max = 100000.0))]
     pub load_mib_s: Option<Spanned<f64>>,
-    /// Binlog replay throughput in transactions per second (default 2000).
-    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0.0))]
+    /// Binlog replay throughput in transactions per second (default 2000); 1 to
+    /// 1,000,000.
+    #[schemars(with = "Option<f64>", range(min = 1.0, max = 1000000.0))]
     pub replay_tx_s: Option<Spanned<f64>>,
     /// Reinstalling MySQL on a host.
     pub reinstall: Option<RawDistribution>,

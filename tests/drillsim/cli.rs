@@ -1322,6 +1322,83 @@ fn data_drills_report_rpo_restore_steps_and_the_incident_outcomes() {
     assert_eq!(holding.len(), 1, "only the cold backup holds accounting data: {holding:?}");
 }
 
+/// I2 loses the 2 hours of writes the promoted replica missed (2,160,000 transactions
+/// at 300 tx/s) in every run, and every expectation holds. Its report.md used to say
+/// "Findings: None"; the right answer is a finding with the RPO, the transactions at
+/// risk and the share of runs. A8 (a semi-synchronous replica promoted) loses nothing
+/// and gets no such finding.
+#[test]
+fn committed_writes_lost_are_a_finding_even_when_every_expectation_holds() {
+    let (sandbox, _output) = run_bundled(&["I2", "A8"], "50");
+    let out = sandbox.path("out");
+    let findings = report(&out, "I2")["findings"].to_string();
+    assert!(
+        findings.contains(
+            "db-core (core (核心数据库, option one)): committed writes lost in 100.0 % of runs: \
+             RPO P50 2 h, P95 2 h, max 2 h of writes, that is 2,160,000 / 2,160,000 / \
+             2,160,000 transactions at risk at 300 tx/s"
+        ),
+        "{findings}"
+    );
+    let md = std::fs::read_to_string(out.join("I2/report.md")).unwrap();
+    let section = &md[md.find("## Findings").unwrap()..];
+    assert!(section.contains("- db-core (core") && !section.contains("None:"), "{section}");
+    let findings = report(&out, "A8")["findings"].to_string();
+    assert!(!findings.contains("committed writes lost"), "{findings}");
+}
+
+/// D1 (Xi'an's external line down) never cuts the primary off from a copy, yet its
+/// report used to print the cross-site partition note with "0 % of runs". The right
+/// answer: no note where no run would have diverged; I4 (a 2-minute partition) keeps
+/// it.
+#[test]
+fn the_cross_site_partition_note_is_left_out_where_no_run_would_have_diverged() {
+    let (sandbox, _output) = run_bundled(&["D1", "I4"], "20");
+    let out = sandbox.path("out");
+    let notes = |id: &str| report(&out, id)["data"].to_string();
+    assert!(!notes("D1").contains("no automatic promotion across sites"), "{}", notes("D1"));
+    assert!(notes("I4").contains("no automatic promotion across sites"), "{}", notes("I4"));
+}
+
+/// R1 drops a table of the `db-core` service (1 % of its requests); R2 rebuilds the
+/// whole core database. R1's fault list used to name the server `db-core-shahe-1`, its
+/// replay row to replay all the writes, and R2's load row "the restored share of
+/// 200 GiB". The right answers: the fault names `db-core`; R1 loads, imports and
+/// replays only the dropped table's 1 %; R2 loads the whole 200 GiB.
+#[test]
+fn restore_rows_and_faults_on_a_database_service_name_what_the_drill_names() {
+    let (sandbox, _output) = run_bundled(&["R1", "R2"], "20");
+    let out = sandbox.path("out");
+    assert_eq!(report(&out, "R1")["faults"][0]["target"], "db-core");
+    let from = |id: &str, step: &str| -> String {
+        let steps = report(&out, id)["data"][0]["restores"][0]["steps"].clone();
+        let steps = steps.as_array().unwrap().clone();
+        let row = steps.into_iter().find(|s| s["step"] == step).unwrap();
+        row["from"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(from("R1", "load"), "only the dropped table's share (1 %) of 200 GiB at 20 MiB/s");
+    assert!(
+        from("R1", "replay").starts_with("only the dropped table's share (1 %) of the 300 tx/s")
+    );
+    assert_eq!(from("R2", "load"), "the whole 200 GiB at 20 MiB/s");
+    assert!(from("R2", "replay").starts_with("all 300 tx/s of writes since the backup"));
+}
+
+/// The data assumptions (write rate, lags, lag limit, volumes, throughputs, manual
+/// failover) used to appear only in report.json. The right answer: report.md shows
+/// them as a table per database, with their shared source written once.
+#[test]
+fn report_md_shows_each_databases_assumptions_with_the_source_once() {
+    let (sandbox, _output) = run_bundled(&["A8"], "20");
+    let md = std::fs::read_to_string(sandbox.path("out").join("A8/report.md")).unwrap();
+    let section = &md[md.find("### core").unwrap()..md.find("### accounting").unwrap()];
+    for row in ["| write rate | 300 tx/s |", "| lag limit | none |", "| manual failover after"] {
+        assert!(section.contains(row), "no '{row}' in:\n{section}");
+    }
+    assert!(section.contains("recovery volumes and throughputs | backup 200 GiB every 24 h"));
+    assert_eq!(section.matches("rpl_semi_sync_master_timeout 10000 ms").count(), 1, "{section}");
+}
+
 /// With a lag limit, the lagging replica of I2 is not promoted: writes wait for a
 /// person, who promotes it by hand.
 #[test]
@@ -1341,6 +1418,54 @@ fn a_lag_limit_refuses_the_lagging_replica_and_waits_for_a_person() {
     assert_eq!(report["recovered_by"][0]["cause"], "manual-promotion");
     let events = report["representative_run"]["events"].to_string();
     assert!(events.contains("promotion refused"), "{events}");
+}
+
+/// `volume_gib = 1e15` used to pass and print "fetch 2844444444444 h 26 min", and
+/// `replay_tx_s = 1e-300` a 300-digit number. The right answer: every numeric
+/// `[[data]]` key out of its plausible bounds is refused at its position, with the
+/// bound, and exit code 2.
+#[test]
+fn absurd_data_values_are_refused_with_their_plausible_bounds() {
+    let sandbox = Sandbox::new();
+    let values = "volume_gib = 1e15\nfetch_mib_s = 1e-300\nuntar_mib_s = 1e6\n\
+                  load_mib_s = 0.5\nreplay_tx_s = 1e-300\ntx_rate = 2e6";
+    let core = "volume_gib = 200.0\nbackup_every = \"24h\"\nfetch_mib_s = 100.0\n\
+                untar_mib_s = 200.0\nload_mib_s = 20.0\nreplay_tx_s = 2000.0";
+    let bad = edit(&tenpay_text(), core, values);
+    let bad = edit(&bad, "option one)\"\ntx_rate = 300.0\n", "option one)\"\n");
+    sandbox.write("topology.toml", &bad);
+    let output = sandbox.drillsim(&["validate", "--topology", "topology.toml"]);
+    output.assert_code(2);
+    for (key, message) in [
+        (
+            "volume_gib = 1e15",
+            "'volume_gib': 1e15 GiB is above the plausible maximum of 1048576 GiB (1 PiB)",
+        ),
+        (
+            "fetch_mib_s = 1e-300",
+            "'fetch_mib_s': 1e-300 MiB/s is below the plausible minimum of 1 MiB/s",
+        ),
+        (
+            "untar_mib_s = 1e6",
+            "'untar_mib_s': 1000000 MiB/s is above the plausible maximum of 100000 MiB/s",
+        ),
+        ("load_mib_s = 0.5", "'load_mib_s': 0.5 MiB/s is below the plausible minimum of 1 MiB/s"),
+        (
+            "replay_tx_s = 1e-300",
+            "'replay_tx_s': 1e-300 tx/s is below the plausible minimum of 1 tx/s",
+        ),
+        ("tx_rate = 2e6", "'tx_rate': 2000000 tx/s is above the plausible maximum of 1000000 tx/s"),
+    ] {
+        let line = line_of(&bad, key);
+        let col = bad.lines().nth(line - 1).unwrap().find('=').unwrap() + 3;
+        let located = format!("topology.toml:{line}:{col}: {message}");
+        assert!(
+            output.stderr.contains(&located),
+            "stderr should say {located:?}:\n{}",
+            output.stderr
+        );
+    }
+    assert!(!output.stderr.contains("000000000000"), "no long numbers: {}", output.stderr);
 }
 
 /// Bad values of the new keys are located and explained, and nothing is simulated.

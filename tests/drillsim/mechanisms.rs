@@ -9,7 +9,7 @@
 use drillsim::drill::{Action, Cause, Drill, DrillFile};
 use drillsim::input::SourceFile;
 use drillsim::monte_carlo::stream;
-use drillsim::simulation::{self, Happening, Recovery, Trial};
+use drillsim::simulation::{self, DataHappening, Happening, Recovery, Trial};
 use drillsim::topology::Topology;
 
 /// Seeds each statistical test runs over.
@@ -856,5 +856,55 @@ fn two_attacks_on_one_site_combine_and_are_each_mitigated() {
         let over =
             trial.log.iter().filter(|l| matches!(l.what, Happening::AttackOver { .. })).count();
         assert_eq!((recognised, over), (2, 2), "seed {seed}");
+    }
+}
+
+/// Whether a run logged the semi-sync timeout's fallback to asynchronous replication.
+fn fell_back(trial: &Trial) -> bool {
+    let fallback =
+        |h: &Happening| matches!(h, Happening::Data { what: DataHappening::SemiSyncFallback, .. });
+    time_of(trial, fallback).is_some()
+}
+
+#[test]
+fn a_primary_lost_while_semi_sync_waits_neither_falls_back_nor_loses_writes() {
+    // I3's faults (a load surge on db-core at 0 s, its primary failed at 40 s) on the
+    // reference topology with a 60 s semi-sync timeout. The dead primary used to "time
+    // out" at 1 min, fall back to asynchronous replication and lose 0.8 s of writes at
+    // P50. The right answer: every write since the surge still waited for an
+    // acknowledgement when the primary died, so none was committed, the promotion loses
+    // nothing, and nothing falls back.
+    let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/topologies/tenpay.toml"));
+    let text = text.replacen("semi_sync_timeout = \"10s\"", "semi_sync_timeout = \"60s\"", 1);
+    let source = SourceFile::from_bytes("tenpay-60s.toml".into(), text.as_bytes()).unwrap();
+    let topology = Topology::load(&source).unwrap();
+    let faults = "[[fault]]\nat = \"0s\"\naction = \"load-surge\"\ntarget = \"db-core\"\n\
+                  duration = \"30m\"\n"
+        .to_owned()
+        + &fault("40s", "fail", "db-core-shahe-1");
+    let drill = drill(&topology, &faults);
+    for seed in 0..SEEDS {
+        let trial = run(&topology, &drill, seed);
+        let losses = &trial.data[0].losses;
+        assert_eq!(losses.len(), 1, "seed {seed}: one promotion");
+        assert_eq!(losses[0].lost, 0.0, "seed {seed}: {losses:?}");
+        assert!(!fell_back(&trial), "seed {seed}: a dead primary fell back\n{:#?}", trial.log);
+    }
+}
+
+#[test]
+fn a_primary_failed_just_after_its_replicas_never_times_out_semi_sync() {
+    // R2: both core replicas fail at 0 s, then the primary at 0 s. Its log used to say
+    // "10 s: semi-sync timed out" for a primary dead since 0 s. The right answer: no
+    // fallback; the rebuild from the cold backup loses no committed write.
+    let topology = reference();
+    let faults = fault("0s", "fail", "db-core-shahe-2")
+        + &fault("0s", "fail", "db-core-shahe-3")
+        + &fault("0s", "fail", "db-core-shahe-1");
+    let drill = drill(&topology, &faults);
+    for seed in 0..50 {
+        let trial = run(&topology, &drill, seed);
+        assert!(!fell_back(&trial), "seed {seed}\n{:#?}", trial.log);
+        assert_eq!(trial.data[0].lost(), 0.0, "seed {seed}");
     }
 }

@@ -19,7 +19,7 @@ use drillsim::monte_carlo::{
     Credit, Outcome, Quantiles, RunSummary, holds, nearest_rank, simulate, stream, summarise,
 };
 use drillsim::report::{Provenance, Report};
-use drillsim::simulation::{self, Trial};
+use drillsim::simulation::{self, DataHappening, Happening, Trial};
 use drillsim::topology::{ElementKind, Topology};
 
 const TENPAY: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/topologies/tenpay.toml"));
@@ -622,5 +622,94 @@ proptest! {
         db.restore.volume_gib = small + more;
         let after = db.plan(scenario, share, 0.0, &mut stream(seed, 0)).total();
         prop_assert!(after + 1e-9 >= before, "{small} GiB: {before} s; {} GiB: {after} s", small + more);
+    }
+}
+
+/// The reference topology with the core database's semi-sync timeout at 60 s, loaded
+/// once.
+fn reference_60s_timeout() -> &'static Topology {
+    static TOPOLOGY: OnceLock<Topology> = OnceLock::new();
+    TOPOLOGY.get_or_init(|| {
+        let text = TENPAY.replacen("semi_sync_timeout = \"10s\"", "semi_sync_timeout = \"60s\"", 1);
+        load("tenpay-60s.toml", &text)
+    })
+}
+
+/// A drill in which semi-sync starts waiting at `waits_at` (a load surge, or both core
+/// replicas stopping then), and the core primary fails or hangs before the timeout.
+#[derive(Debug, Clone)]
+struct WaitSpec {
+    long_timeout: bool,
+    waits_at: u32,
+    /// When the primary is lost, as a share of the timeout after `waits_at` (0-1).
+    before_timeout: f64,
+    by_stops: bool,
+    hang: bool,
+    /// One replica stopped this long before the wait began \[seconds\].
+    earlier_stop: Option<u32>,
+}
+
+fn wait_spec() -> impl Strategy<Value = WaitSpec> {
+    let earlier = proptest::option::of(1u32..=7200);
+    (any::<bool>(), 0u32..=300, 0.0f64..1.0, any::<bool>(), any::<bool>(), earlier).prop_map(
+        |(long_timeout, waits_at, before_timeout, by_stops, hang, earlier_stop)| WaitSpec {
+            long_timeout,
+            waits_at,
+            before_timeout,
+            by_stops,
+            hang,
+            earlier_stop,
+        },
+    )
+}
+
+fn wait_drill(spec: &WaitSpec, topology: &Topology) -> Drill {
+    let mut text = String::from(
+        "[drill]\nid = \"wait\"\ntitle = \"t\"\nclause = \"c\"\nanswer = \"a\"\nhorizon = \"2h\"\n\n",
+    );
+    let fault = |at: u32, rest: &str| format!("[[fault]]\nat = \"{at}s\"\n{rest}\n");
+    let stop = |replica: &str, since: u32| {
+        format!("action = \"stop-replication\"\ntarget = \"{replica}\"\nsince = \"{since}s\"")
+    };
+    if let Some(before) = spec.earlier_stop {
+        text.push_str(&fault(spec.waits_at, &stop("db-core-shahe-3", before)));
+    }
+    if spec.by_stops {
+        text.push_str(&fault(spec.waits_at, &stop("db-core-shahe-2", 0)));
+        text.push_str(&fault(spec.waits_at, &stop("db-core-shahe-3", 0)));
+    } else {
+        text.push_str(&fault(spec.waits_at, "action = \"load-surge\"\ntarget = \"db-core\""));
+    }
+    let timeout = if spec.long_timeout { 60.0 } else { 10.0 };
+    let lost_at = spec.waits_at + (spec.before_timeout * timeout) as u32;
+    let action = if spec.hang { "hang" } else { "fail" };
+    text.push_str(&fault(lost_at, &format!("action = \"{action}\"\ntarget = \"db-core-shahe-1\"")));
+    bind(&text, topology)
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// While semi-sync waits for an acknowledgement (a load surge, or every replica
+    /// stopped) and the primary fails or hangs before the timeout expires, no write
+    /// after the last acknowledgement was committed: the promotion in the primary's
+    /// site loses nothing, and the dead primary never falls back to asynchronous
+    /// replication.
+    #[test]
+    fn with_semi_sync_waiting_a_primary_lost_before_the_timeout_loses_nothing(
+        spec in wait_spec(),
+        seed in any::<u64>(),
+    ) {
+        let topology = if spec.long_timeout { reference_60s_timeout() } else { reference() };
+        let trial = run(topology, &wait_drill(&spec, topology), seed);
+        let core = &trial.data[0];
+        prop_assert!(!core.losses.is_empty(), "no promotion: {:#?}", trial.log);
+        for loss in core.losses.iter().filter(|l| !l.cross_site) {
+            prop_assert_eq!(loss.lost, 0.0, "{:?}", loss);
+        }
+        let fallback = trial.log.iter().any(|l| {
+            matches!(l.what, Happening::Data { what: DataHappening::SemiSyncFallback, .. })
+        });
+        prop_assert!(!fallback, "a lost primary fell back: {:#?}", trial.log);
     }
 }
