@@ -40,7 +40,7 @@ struct RawDrill {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "DrillHeader")]
 struct RawHeader {
-    /// 1 to 64 letters, digits, '-' or '_': it names the report's directory.
+    /// 1 to 64 ASCII letters, digits, '-' or '_': it names the report's directory.
     #[schemars(with = "String", pattern(ID_PATTERN))]
     id: Text,
     title: String,
@@ -523,7 +523,7 @@ impl DrillFile {
         let id = file.raw.drill.id.get_ref();
         let path_safe = id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if id.is_empty() || id.len() > 64 || !path_safe {
-            let message = "a drill id is 1 to 64 letters, digits, '-' or '_' (it names the \
+            let message = "a drill id is 1 to 64 ASCII letters, digits, '-' or '_' (it names the \
                            report's directory)";
             problems.push(file.at(&file.raw.drill.id, "id", message));
         }

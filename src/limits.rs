@@ -82,7 +82,7 @@ impl Limits {
                     .map_err(|e| format!("limit 'duration': {e}"))?;
                 if !(seconds > 0.0 && seconds <= MAX_DURATION_LIMIT_S) {
                     return Err(format!(
-                        "limit 'duration': \"{value}\" is not above 0 and at most 1000years, \
+                        "limit 'duration': \"{value}\" is not above 0 and at most 1000 years, \
                          the longest span drillsim's statistics resolve"
                     ));
                 }
@@ -193,7 +193,7 @@ mod tests {
         assert!(limits.apply("runs=-3").unwrap_err().contains("positive whole number"));
         assert!(limits.apply("runs=5000000000").unwrap_err().contains("at most"));
         assert!(limits.apply("duration=soon").unwrap_err().contains("limit 'duration'"));
-        assert!(limits.apply("duration=2000years").unwrap_err().contains("at most 1000years"));
+        assert!(limits.apply("duration=2000years").unwrap_err().contains("at most 1000 years"));
         assert!(limits.apply("duration=0s").unwrap_err().contains("above 0"));
         assert_eq!(limits, Limits::DEFAULT);
     }

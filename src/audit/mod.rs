@@ -358,9 +358,14 @@ fn data_behind_figures(r: &Report) -> Vec<Name> {
     names
 }
 
-/// The assumption `what` of every database of a report.
+/// The assumption `what` of every database of a report whose primary changed in some
+/// run.
 fn data_figures(r: &Report, what: &str) -> Vec<Name> {
-    r.data.iter().map(|d| Name::Exactly(format!("{}: {what}", d.name))).collect()
+    r.data
+        .iter()
+        .filter(|d| d.promoted_share_of_runs > 0.0)
+        .map(|d| Name::Exactly(format!("{}: {what}", d.name)))
+        .collect()
 }
 
 /// The defenses a report's attacks call on: the DDoS defense of each kind, or the DNS

@@ -26,8 +26,20 @@ pub(super) fn write_file(path: &Path, bytes: &[u8], force: bool) -> Result<(), F
     };
     let failed =
         |e: std::io::Error| Failure::Write(format!("cannot write '{}': {e}", path.display()));
-    let mut staged = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
+    let mut staged = staging_file(dir).map_err(failed)?;
     staged.write_all(bytes).map_err(failed)?;
     staged.persist(path).map_err(|e| failed(e.error))?;
     Ok(())
+}
+
+/// A temporary file in `dir` created as an ordinary file would be: readable by all
+/// unless the umask says otherwise (a temporary file is otherwise its owner's only).
+fn staging_file(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.prefix(".drillsim-").tempfile_in(dir)
 }

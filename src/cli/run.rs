@@ -185,16 +185,19 @@ fn print_summary(reports: &[Report], fates: &[Written], args: &RunArgs) {
             r.drill.id, title, peak, recovery, grade
         );
     }
-    let held = reports.iter().filter(|r| r.expectation.met).count();
+    let judged = |r: &&Report| !r.expectation.checks.is_empty();
+    let held = reports.iter().filter(judged).filter(|r| r.expectation.met).count();
+    let failed = reports.iter().filter(judged).filter(|r| !r.expectation.met).count();
+    let unjudged = reports.len() - held - failed;
     let _ = writeln!(
         out,
-        "\n{} drill{}, {} runs each, seed {}: the manual's answer holds in {held}, not in {}; \
-         reports in {} ({})",
+        "\n{} drill{}, {} runs each, seed {}: the manual's answer holds in {held}, not in \
+         {failed}{}; reports in {} ({})",
         reports.len(),
         if reports.len() == 1 { "" } else { "s" },
         args.sim.runs,
         args.sim.seed,
-        reports.len() - held,
+        if unjudged > 0 { format!(", not judged in {unjudged}") } else { String::new() },
         args.out.display(),
         describe_fates(fates)
     );

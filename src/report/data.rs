@@ -260,7 +260,11 @@ fn notes(
 
     // What promotions lost
     if stats.runs_with_promotion == 0 {
-        notes.push("the primary was never lost or moved: no committed write at risk".into());
+        notes.push(
+            "no replica or copy was promoted to primary, so no promotion put a committed \
+             write at risk"
+                .into(),
+        );
     } else if stats.runs_with_loss == 0 {
         notes.push(
             "every promotion kept every committed write: a replica had acknowledged each one \

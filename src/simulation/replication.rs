@@ -109,6 +109,13 @@ impl<R: Rng + ?Sized> Simulation<'_, R> {
                 if self.stop_epochs[member] != epoch {
                     return None;
                 }
+                // A replica promoted meanwhile is the primary now: it has nothing to
+                // catch up from, and what it missed stays lost
+                let promoted = self.primary(d).is_some_and(|(g, k)| self.member(g, k) == member);
+                if promoted {
+                    self.stopped_since[member] = None;
+                    return None;
+                }
                 self.stopped_since[member] = None;
                 self.dirty.shares = true;
                 self.note_data(d, DataHappening::ReplicationResumed { member });

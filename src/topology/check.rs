@@ -1109,6 +1109,13 @@ impl<'a> Checker<'a> {
                 (s, delay)
             })
         });
+        if let Some(copy) = &raw.delayed_copy
+            && copy.get_ref() == raw.service.get_ref()
+        {
+            let message = format!("'{}' cannot be its own delayed copy", copy.get_ref());
+            let hint = "name the service that holds the delayed copy".to_owned();
+            self.report(copy.span(), "delayed_copy", message, Some(hint));
+        }
         if let (Some(delay), None) = (&raw.delay, &raw.delayed_copy) {
             let message = "a delay needs the 'delayed_copy' it applies to".to_owned();
             self.report(delay.span(), "delay", message, None);

@@ -263,3 +263,20 @@ fn ctrl_c_while_simulating_leaves_the_earlier_report_intact() {
         .collect();
     assert_eq!(names, ["A5"], "no D4 report and no staging directory");
 }
+
+#[test]
+fn a_closed_stdout_ends_drillsim_quietly_without_a_panic() {
+    // `drillsim schema drill | head -0`: the reader is gone before drillsim prints;
+    // drillsim ends as other Unix tools do, by SIGPIPE, and prints no panic
+    let mut child = Command::new(BIN)
+        .args(["schema", "drill"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(output.status.code(), Some(101), "{stderr}");
+}
