@@ -69,6 +69,11 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// Quotes a string for a DOT label: as [`escape`], and a backslash kept as one.
+fn dot_escape(text: &str) -> String {
+    escape(text).replace('\\', "\\\\")
+}
+
 fn element_node(e: ElementId) -> String {
     format!("e{e}")
 }
@@ -91,10 +96,10 @@ fn group_label(topology: &Topology, g: GroupId) -> String {
     let spares = if spares > 0 { format!(" + {spares} spare") } else { String::new() };
     format!(
         "{}\\n{} member{}{spares} · {}",
-        escape(&group.id),
+        dot_escape(&group.id),
         group.spares_from,
         if group.spares_from == 1 { "" } else { "s" },
-        topology.mechanism_of_group(g).id
+        dot_escape(&topology.mechanism_of_group(g).id)
     )
 }
 
@@ -140,13 +145,13 @@ fn layout(topology: &Topology) -> Layout {
 /// The topology as Graphviz DOT.
 pub fn dot(topology: &Topology, marks: &Marks) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "digraph \"{}\" {{", escape(&topology.id));
+    let _ = writeln!(out, "digraph \"{}\" {{", dot_escape(&topology.id));
     let _ = writeln!(
         out,
         "  graph [rankdir=TB, compound=true, fontname=\"Helvetica\", labelloc=t, \
          label=\"{} — red: single point of failure, \
          orange: in a minimal pair or common cause\"];",
-        escape(&topology.title)
+        dot_escape(&topology.title)
     );
     out.push_str(
         "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];\n",
@@ -161,16 +166,24 @@ pub fn dot(topology: &Topology, marks: &Marks) -> String {
     for &site in &topology.sites {
         let s = &topology.elements[site];
         let _ = writeln!(out, "  subgraph \"cluster_{site}\" {{");
-        let _ =
-            writeln!(out, "    label=\"{}\"; style=rounded; color=\"#4a6fa5\";", escape(&s.name));
-        node(&mut out, element_node(site), format!("site {}", escape(&s.id)), marks.elements[site]);
+        let _ = writeln!(
+            out,
+            "    label=\"{}\"; style=rounded; color=\"#4a6fa5\";",
+            dot_escape(&s.name)
+        );
+        node(
+            &mut out,
+            element_node(site),
+            format!("site {}", dot_escape(&s.id)),
+            marks.elements[site],
+        );
         let mut by_layer: BTreeMap<usize, Vec<GroupId>> = BTreeMap::new();
         for &(layer, g) in l.deployments.get(&site).into_iter().flatten() {
             by_layer.entry(layer).or_default().push(g);
         }
         for (layer, groups) in by_layer {
             let _ = writeln!(out, "    subgraph \"cluster_{site}_{layer}\" {{");
-            let title = escape(&topology.layers[layer].title);
+            let title = dot_escape(&topology.layers[layer].title);
             let _ = writeln!(out, "      label=\"{title}\"; style=dashed; color=\"#999999\";");
             for g in groups {
                 node(&mut out, group_node(g), group_label(topology, g), marks.groups[g]);
@@ -180,7 +193,7 @@ pub fn dot(topology: &Topology, marks: &Marks) -> String {
         let (elements, groups) = l.equipment.get(&site).cloned().unwrap_or_default();
         for e in elements {
             let element = &topology.elements[e];
-            let label = format!("{}\\n{}", escape(&element.id), element.kind.name());
+            let label = format!("{}\\n{}", dot_escape(&element.id), element.kind.name());
             node(&mut out, element_node(e), label, marks.elements[e]);
         }
         for g in groups {
@@ -192,7 +205,8 @@ pub fn dot(topology: &Topology, marks: &Marks) -> String {
     // Links and groups in no site
     for &e in &l.outside {
         let element = &topology.elements[e];
-        let label = format!("{}\\n{} {}", escape(&element.id), element.detail, element.kind.name());
+        let label =
+            format!("{}\\n{} {}", dot_escape(&element.id), element.detail, element.kind.name());
         node(&mut out, element_node(e), label, marks.elements[e]);
     }
     for &g in &l.loose {
@@ -352,4 +366,15 @@ pub fn svg(topology: &Topology, marks: &Marks) -> String {
     }
     out.push_str("</svg>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dot_escape;
+
+    #[test]
+    fn a_backslash_in_an_id_stays_one_in_a_dot_label() {
+        // `db\n` would otherwise read as a line break in Graphviz
+        assert_eq!(dot_escape(r#"db\n "x""#), r#"db\\n &quot;x&quot;"#);
+    }
 }
