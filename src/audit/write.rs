@@ -13,9 +13,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::{Audit, html, markdown};
-use crate::report::write::{
-    STAGING_PREFIX, check_creatable, remove_if_created, remove_stale_staging, roll_back, swap_one,
-};
+use crate::report::write::{STAGING_PREFIX, check_creatable, in_staging, roll_back, swap_one};
 use crate::report::{WriteError, Written};
 
 /// The files an audit directory may hold; a directory holding anything else is not an
@@ -113,32 +111,17 @@ pub fn write_audit(
         (AUDIT_FILES[1], markdown(audit)),
         (AUDIT_FILES[2], audit.json()),
     ];
-    let created = !out.exists();
-    std::fs::create_dir_all(out)?;
-    remove_stale_staging(out);
-    let staging = out.join(format!("{STAGING_PREFIX}{}", std::process::id()));
-    if let Err(e) = std::fs::create_dir(&staging) {
-        remove_if_created(out, created);
-        return Err(e.into());
-    }
-
-    let written = stage(&files, &staging).map_err(WriteError::from).and_then(|()| {
+    in_staging(out, |staging| {
+        stage(&files, staging)?;
         let fate = fate(&files, out, force)?;
         if fate != Written::Unchanged {
             if interrupted() {
                 return Err(WriteError::Interrupted);
             }
-            swap_in(&files, &staging, out)?;
+            swap_in(&files, staging, out)?;
         }
         Ok(fate)
-    });
-    let cleaned = std::fs::remove_dir_all(&staging);
-    if written.is_err() {
-        remove_if_created(out, created);
-    }
-    let fate = written?;
-    cleaned?;
-    Ok(fate)
+    })
 }
 
 fn stage(files: &[(&str, String)], staging: &Path) -> io::Result<()> {

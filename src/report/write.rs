@@ -190,37 +190,40 @@ pub fn write_all(
     force: bool,
     interrupted: &dyn Fn() -> bool,
 ) -> Result<Vec<Written>, WriteError> {
+    in_staging(out, |staging| {
+        stage(reports, staging)?;
+        let fates = fates(reports, staging, out, force)?;
+        if interrupted() {
+            return Err(WriteError::Interrupted);
+        }
+        swap_in(reports, &fates, staging, out)?;
+        Ok(fates)
+    })
+}
+
+/// Runs `write` with a fresh staging directory inside `out` (made if need be), then
+/// removes the staging directory; if `write` fails, an `out` made here and left empty
+/// is removed too.
+pub(crate) fn in_staging<T>(
+    out: &Path,
+    write: impl FnOnce(&Path) -> Result<T, WriteError>,
+) -> Result<T, WriteError> {
     let created = !out.exists();
     std::fs::create_dir_all(out)?;
     remove_stale_staging(out);
     let staging = out.join(format!("{STAGING_PREFIX}{}", std::process::id()));
-    if let Err(e) = std::fs::create_dir(&staging) {
-        remove_if_created(out, created);
-        return Err(e.into());
-    }
 
-    let written = stage(reports, &staging).map_err(WriteError::from).and_then(|()| {
-        let fates = fates(reports, &staging, out, force)?;
-        if interrupted() {
-            return Err(WriteError::Interrupted);
-        }
-        swap_in(reports, &fates, &staging, out)?;
-        Ok(fates)
+    let written = std::fs::create_dir(&staging).map_err(WriteError::from).and_then(|()| {
+        let written = write(&staging);
+        let cleaned = std::fs::remove_dir_all(&staging);
+        let value = written?;
+        cleaned?;
+        Ok(value)
     });
-    let cleaned = std::fs::remove_dir_all(&staging);
-    if written.is_err() {
-        remove_if_created(out, created);
-    }
-    let fates = written?;
-    cleaned?;
-    Ok(fates)
-}
-
-/// Removes the output directory a failed write created, if nothing else is in it.
-pub(crate) fn remove_if_created(out: &Path, created: bool) {
-    if created {
+    if written.is_err() && created {
         let _ = std::fs::remove_dir(out);
     }
+    written
 }
 
 /// Removes staging directories left behind by runs that were killed while writing:
