@@ -10,7 +10,7 @@ use std::cmp::Ordering;
 
 use serde::Serialize;
 
-use crate::report::{Report, percent};
+use crate::report::{Report, count, percent};
 use crate::spof::{Analysis, Cut};
 use crate::timing::human;
 use crate::topology::Topology;
@@ -257,15 +257,15 @@ fn data_lost(r: &Report) -> Option<Finding> {
             let (s, tx) = (&d.rpo_s, &d.transactions_at_risk);
             format!(
                 "{} lost committed writes in {} of runs: {} / {} / {} of writes at P50 / P95 / \
-                 max, {:.0} / {:.0} / {:.0} transactions",
+                 max, {} / {} / {} transactions",
                 d.database,
                 percent(d.loss_share_of_runs),
                 human(s.p50),
                 human(s.p95),
                 human(s.max),
-                tx.p50,
-                tx.p95,
-                tx.max
+                count(tx.p50),
+                count(tx.p95),
+                count(tx.max)
             )
         })
         .collect();

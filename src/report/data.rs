@@ -183,8 +183,8 @@ fn percent_of_runs(share: f64) -> String {
     }
 }
 
-/// A whole number with thousands separators: 2,160,000.
-fn count(value: f64) -> String {
+/// A whole number with thousands separators: 2160000 reads "2,160,000".
+pub(crate) fn count(value: f64) -> String {
     let digits = format!("{:.0}", value.abs());
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -509,9 +509,9 @@ pub fn markdown(md: &mut String, data: &[DataInfo]) {
             human(d.rpo_s.p50),
             human(d.rpo_s.p95),
             human(d.rpo_s.max),
-            d.transactions_at_risk.p50,
-            d.transactions_at_risk.p95,
-            d.transactions_at_risk.max,
+            count(d.transactions_at_risk.p50),
+            count(d.transactions_at_risk.p95),
+            count(d.transactions_at_risk.max),
             d.promoted_share_of_runs * 100.0,
             d.loss_share_of_runs * 100.0
         );

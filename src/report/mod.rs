@@ -23,6 +23,7 @@ use crate::response;
 use crate::timing::human;
 use crate::topology::Topology;
 
+pub(crate) use data::count;
 pub use data::{DataInfo, data_info};
 pub(crate) use markdown::percent;
 pub use markdown::render as markdown;
